@@ -1,0 +1,121 @@
+/**
+ * The configuration file: one JSON document, validated strictly. Unknown keys
+ * are errors (a typo must never silently fall back to a default), and every
+ * TypeScript type of the configuration comes from these schemas.
+ */
+import { z } from "zod";
+import { RemediationConfigSchema } from "../apply/config.js";
+import { CassandraConfigSchema } from "../cassandra/config.js";
+import { MissionControlConfigSchema } from "../mission-control/config.js";
+import { ConnectivityConfigSchema, PeerSchema } from "../probes/connectivity/config.js";
+import { commandArgv, durationMs, filePath, httpsUrl, ipAddress, port } from "./common.js";
+
+const HttpCheckSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  caFile: filePath.optional(),
+  /** Skip TLS verification; shown by `status` so nobody forgets it is on. */
+  insecureSkipVerify: z.boolean().default(false),
+});
+
+export const StatusSourceSchema = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("systemd"), unit: z.string().min(1) }),
+  HttpCheckSchema.extend({
+    type: z.literal("http"),
+    expectStatus: z.number().int().min(100).max(599).default(200),
+    /** A substring the body must contain. */
+    expectBody: z.string().optional(),
+  }),
+  z.strictObject({ type: z.literal("tcp"), host: z.string().min(1).default("127.0.0.1"), port }),
+  z.strictObject({ type: z.literal("command"), command: commandArgv }),
+]);
+export type StatusSource = z.infer<typeof StatusSourceSchema>;
+
+const versionRegex = z.string().refine(
+  (s) => { try { new RegExp(s); return true; } catch { return false; } },
+  { message: "not a valid regular expression" },
+);
+
+export const VersionSourceSchema = z.discriminatedUnion("type", [
+  /** A file whose content (or first capture group of `regex`) is the version. */
+  z.strictObject({ type: z.literal("file"), path: filePath, regex: versionRegex.optional() }),
+  z.strictObject({ type: z.literal("command"), command: commandArgv, regex: versionRegex.default("(\\S+)") }),
+  /** A JSON endpoint; `field` is a dotted path such as `version.number`. */
+  HttpCheckSchema.extend({ type: z.literal("http"), field: z.string().min(1) }),
+]);
+export type VersionSource = z.infer<typeof VersionSourceSchema>;
+
+export const ComponentSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes"),
+  status: StatusSourceSchema,
+  version: VersionSourceSchema.optional(),
+  timeoutMs: durationMs(5_000),
+});
+export type Component = z.infer<typeof ComponentSchema>;
+
+const percent = z.number().min(0).max(100);
+
+export const DirectorySchema = z
+  .strictObject({
+    path: filePath,
+    /** Below this share of free space: WARNING. */
+    warnFreePercent: percent.default(15),
+    /** Below this share of free space: ERROR. */
+    minFreePercent: percent.default(5),
+    /** Below this many free bytes: ERROR, whatever the percentage. */
+    minFreeBytes: z.number().int().nonnegative().default(0),
+    warnFreeInodesPercent: percent.default(10),
+    minFreeInodesPercent: percent.default(2),
+    /** Create, write, fsync and remove a small file to prove the directory takes writes. */
+    writeTest: z.boolean().default(true),
+    timeoutMs: durationMs(5_000),
+  })
+  .refine((d) => d.minFreePercent <= d.warnFreePercent, {
+    message: "minFreePercent must not be above warnFreePercent",
+    path: ["minFreePercent"],
+  });
+export type Directory = z.infer<typeof DirectorySchema>;
+
+export const ServerConfigSchema = z.strictObject({
+  /** The local server's management API. */
+  url: httpsUrl.default("https://127.0.0.1:8021"),
+  caFile: filePath.optional(),
+  tokenFile: filePath.optional(),
+  timeoutMs: durationMs(5_000),
+});
+
+export const ConfigSchema = z.strictObject({
+  clusterId: z.string().min(1).default("unconfigured-cluster"),
+  nodeId: z.string().min(1).default("unconfigured-node"),
+  /** This node's IP for the report; otherwise the address that routes towards Mission Control. */
+  nodeIp: ipAddress.optional(),
+  stateDir: filePath.default("/var/lib/nodekeeper"),
+  missionControl: MissionControlConfigSchema.default(MissionControlConfigSchema.parse({})),
+  server: ServerConfigSchema.default(ServerConfigSchema.parse({})),
+  cassandra: CassandraConfigSchema.default(CassandraConfigSchema.parse({})),
+  /** Absent: the embedded default of a standard node (see defaults.ts). */
+  components: z.array(ComponentSchema).optional(),
+  directories: z.array(DirectorySchema).optional(),
+  peers: z.array(PeerSchema).default([]),
+  connectivity: ConnectivityConfigSchema.default(ConnectivityConfigSchema.parse({})),
+  remediation: RemediationConfigSchema.default(RemediationConfigSchema.parse({})),
+  probes: z
+    .strictObject({
+      /** How many probes run at once. */
+      concurrency: z.number().int().min(1).max(64).default(8),
+      /** Deadline for all probing in one cycle; a probe still running then is UNKNOWN. */
+      deadlineMs: durationMs(20_000),
+    })
+    .default({ concurrency: 8, deadlineMs: 20_000 }),
+  log: z
+    .strictObject({
+      level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+      /** Log file; absent: JSON lines on stderr. */
+      file: filePath.optional(),
+    })
+    .default({ level: "info" }),
+});
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type Config = z.infer<typeof ConfigSchema> & {
+  components: Component[];
+  directories: Directory[];
+};

@@ -1,0 +1,174 @@
+/**
+ * The HTTP effect: every outbound HTTP(S) request of nodekeeper goes through a
+ * client made here, on undici with an explicit dispatcher (never the global
+ * fetch, whose pool, timeouts and proxy we would not control). undici is loaded
+ * lazily so that `--version` and `--help` do not pay for it.
+ */
+import { readFile } from "node:fs/promises";
+import { rootCertificates } from "node:tls";
+
+export interface HttpClientOptions {
+  /** PEM bundle added to the system roots (the contract's "adds a CA bundle"). */
+  readonly caFile?: string | undefined;
+  /** Trust only `caFile`, not the system roots (peers in a cluster CA). */
+  readonly caOnly?: boolean;
+  readonly certFile?: string | undefined;
+  readonly keyFile?: string | undefined;
+  /** Skip certificate verification. Only when the configuration says so explicitly. */
+  readonly insecureSkipVerify?: boolean;
+  readonly connectTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  /** A proxy URL, "env" for HTTPS_PROXY/HTTP_PROXY/NO_PROXY, or none. */
+  readonly proxy?: string | "env" | undefined;
+  /** Connections kept per origin; 1 for a control-plane client. */
+  readonly connections?: number;
+}
+
+export interface HttpRequest {
+  readonly method: "GET" | "POST" | "PUT" | "DELETE";
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+  readonly signal?: AbortSignal;
+  /** Responses larger than this are refused with kind "too-large". */
+  readonly maxResponseBytes: number;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+}
+
+export type HttpErrorKind =
+  | "timeout" // connect, headers or body timeout, or our own deadline
+  | "refused"
+  | "dns"
+  | "tls"
+  | "reset" // connection closed or reset mid-exchange
+  | "too-large"
+  | "unreachable"
+  | "other";
+
+export class HttpError extends Error {
+  constructor(
+    readonly kind: HttpErrorKind,
+    message: string,
+    readonly code: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "HttpError";
+  }
+}
+
+export interface HttpClient {
+  /** Resolves with any HTTP status; rejects only with an HttpError. */
+  request(req: HttpRequest): Promise<HttpResponse>;
+  close(): Promise<void>;
+}
+
+export type HttpClientFactory = (options: HttpClientOptions) => Promise<HttpClient>;
+
+const TLS_CODES = new Set([
+  "CERT_HAS_EXPIRED", "CERT_NOT_YET_VALID", "DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "UNABLE_TO_GET_ISSUER_CERT", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "ERR_TLS_CERT_ALTNAME_INVALID", "CERT_SIGNATURE_FAILURE", "CERT_REVOKED", "ERR_SSL_WRONG_VERSION_NUMBER",
+  "EPROTO", "ERR_TLS_HANDSHAKE_TIMEOUT",
+]);
+
+/** Maps whatever undici or the socket threw to one of our kinds. */
+export function classifyHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  const chain: Array<{ code?: unknown; name?: unknown; message?: unknown }> = [];
+  let current: unknown = error;
+  for (let depth = 0; current && typeof current === "object" && depth < 5; depth++) {
+    chain.push(current as { code?: unknown });
+    current = (current as { cause?: unknown }).cause;
+  }
+  const codes = chain.map((e) => (typeof e.code === "string" ? e.code : "")).filter(Boolean);
+  const names = chain.map((e) => (typeof e.name === "string" ? e.name : ""));
+  const message = chain.map((e) => (typeof e.message === "string" ? e.message : "")).find(Boolean) ?? String(error);
+  const code = codes.find((c) => !c.startsWith("UND_ERR_") || codes.length === 1) ?? codes[0];
+  const has = (...wanted: string[]) => codes.some((c) => wanted.includes(c));
+  let kind: HttpErrorKind = "other";
+  if (names.includes("AbortError") || names.includes("TimeoutError")) kind = "timeout";
+  else if (has("UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "ETIMEDOUT", "ABORT_ERR")) kind = "timeout";
+  else if (codes.some((c) => TLS_CODES.has(c) || c.startsWith("ERR_SSL_") || c.startsWith("ERR_TLS_"))) kind = "tls";
+  else if (has("ECONNREFUSED")) kind = "refused";
+  else if (has("ENOTFOUND", "EAI_AGAIN", "EAI_FAIL")) kind = "dns";
+  else if (has("EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL")) kind = "unreachable";
+  else if (has("ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED")) kind = "reset";
+  return new HttpError(kind, message, code, { cause: error });
+}
+
+async function readPem(path: string | undefined): Promise<string | undefined> {
+  return path === undefined ? undefined : readFile(path, "utf8");
+}
+
+export const createHttpClient: HttpClientFactory = async (options) => {
+  const undici = await import("undici");
+  const [ca, cert, key] = await Promise.all([
+    readPem(options.caFile), readPem(options.certFile), readPem(options.keyFile),
+  ]);
+  const connect = {
+    ...(ca !== undefined ? { ca: options.caOnly ? [ca] : [...rootCertificates, ca] } : {}),
+    ...(cert !== undefined ? { cert } : {}),
+    ...(key !== undefined ? { key } : {}),
+    rejectUnauthorized: options.insecureSkipVerify !== true,
+    timeout: options.connectTimeoutMs,
+  };
+  const common = {
+    connect,
+    headersTimeout: options.headersTimeoutMs,
+    bodyTimeout: options.bodyTimeoutMs,
+    connections: options.connections ?? 4,
+    keepAliveTimeout: 30_000, // 30 s: reuse the connection within a cycle, drop it between minutes
+  };
+  const dispatcher =
+    options.proxy === "env"
+      ? new undici.EnvHttpProxyAgent({ ...common, requestTls: connect, proxyTls: connect })
+      : options.proxy
+        ? new undici.ProxyAgent({ ...common, uri: options.proxy, requestTls: connect })
+        : new undici.Agent(common);
+
+  return {
+    async request(req) {
+      try {
+        const response = await undici.request(req.url, {
+          method: req.method,
+          headers: req.headers ? { ...req.headers } : {},
+          body: req.body,
+          dispatcher,
+          signal: req.signal,
+        });
+        const declared = Number(response.headers["content-length"]);
+        if (Number.isFinite(declared) && declared > req.maxResponseBytes) {
+          response.body.destroy();
+          throw new HttpError("too-large", `response of ${declared} bytes is over the ${req.maxResponseBytes}-byte limit`, undefined);
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of response.body as AsyncIterable<Buffer>) {
+          size += chunk.length;
+          if (size > req.maxResponseBytes) {
+            response.body.destroy();
+            throw new HttpError("too-large", `response over the ${req.maxResponseBytes}-byte limit`, undefined);
+          }
+          chunks.push(chunk);
+        }
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(response.headers)) {
+          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+        }
+        return { status: response.statusCode, headers, body: Buffer.concat(chunks) };
+      } catch (error) {
+        throw classifyHttpError(error);
+      }
+    },
+    async close() {
+      await dispatcher.destroy();
+    },
+  };
+};

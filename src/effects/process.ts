@@ -1,0 +1,152 @@
+/**
+ * The process effect: the only place nodekeeper starts child processes.
+ *
+ * Every child runs in its own process group (`detached: true` makes it a group
+ * leader), so a timeout kills the whole group, grandchildren included: a wrapper
+ * script such as `cassandra-nodetool.sh` that starts a JVM must not leave the JVM
+ * behind. `run` never throws: a missing command, a timeout or a crash is data.
+ */
+import { execa } from "execa";
+
+export interface RunOptions {
+  /** Hard deadline for the whole run, output included, in milliseconds. */
+  readonly timeoutMs: number;
+  /** Output kept per stream; the rest is dropped and `truncated` is set. */
+  readonly maxOutputBytes?: number;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+  /**
+   * Kill what is left of the group once the leader has exited. True for probes
+   * (nothing may stay behind); false for commands that legitimately start a
+   * daemon, such as a server start script.
+   */
+  readonly reapGroup?: boolean;
+  /** Run under `nice`/`ionice` so that probes never compete with the database. */
+  readonly lowPriority?: boolean;
+}
+
+export interface RunResult {
+  /** Exit code, or null when the process was killed by a signal or never started. */
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly timedOut: boolean;
+  /** The command could not be started at all (ENOENT, EACCES, ...). */
+  readonly notFound: boolean;
+  readonly spawnError: string | null;
+  /** Output went over `maxOutputBytes` and was cut. */
+  readonly truncated: boolean;
+  readonly durationMs: number;
+}
+
+export interface ProcessRunner {
+  run(argv: readonly string[], options: RunOptions): Promise<RunResult>;
+  /** Kills every process group still running (used on SIGTERM of nodekeeper itself). */
+  killAll(): void;
+}
+
+const DEFAULT_MAX_OUTPUT = 4 * 1024 * 1024; // 4 MiB: a large nodetool status stays well below
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined || pid <= 0) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is already gone, which is what we wanted.
+  }
+}
+
+/** Wraps argv in `nice`/`ionice` when they exist, so probes yield CPU and I/O. */
+function withLowPriority(argv: readonly string[], tools: PriorityTools): readonly string[] {
+  let out = argv;
+  if (tools.ionice) out = [tools.ionice, "-c", "3", ...out]; // idle I/O class
+  if (tools.nice) out = [tools.nice, "-n", "10", ...out];
+  return out;
+}
+
+interface PriorityTools {
+  readonly nice: string | null;
+  readonly ionice: string | null;
+}
+
+export function createProcessRunner(
+  priorityTools: PriorityTools = { nice: null, ionice: null },
+): ProcessRunner {
+  const live = new Set<number>();
+
+  async function run(argv: readonly string[], options: RunOptions): Promise<RunResult> {
+    const started = performance.now();
+    const [file, ...args] = options.lowPriority ? withLowPriority(argv, priorityTools) : argv;
+    if (file === undefined || file === "") {
+      return {
+        exitCode: null, signal: null, stdout: "", stderr: "", timedOut: false,
+        notFound: true, spawnError: "empty command", truncated: false, durationMs: 0,
+      };
+    }
+    let timedOut = false;
+    let pid: number | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const child = execa(file, args, {
+        detached: true, // own process group: see the module comment
+        reject: false,
+        stdin: "ignore",
+        encoding: "utf8",
+        stripFinalNewline: false,
+        maxBuffer: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT,
+        env: options.env,
+        extendEnv: true,
+        cwd: options.cwd,
+        windowsHide: true,
+      });
+      pid = child.pid;
+      if (pid !== undefined) live.add(pid);
+      timer = setTimeout(() => {
+        timedOut = true;
+        killGroup(pid, "SIGKILL");
+      }, options.timeoutMs);
+      const result = await child;
+      const exitCode = typeof result.exitCode === "number" ? result.exitCode : null;
+      const code = (result as { code?: unknown }).code;
+      const notFound = exitCode === null && !result.signal && typeof code === "string";
+      return {
+        exitCode,
+        signal: result.signal ?? null,
+        stdout: typeof result.stdout === "string" ? result.stdout : "",
+        stderr: typeof result.stderr === "string" ? result.stderr : "",
+        timedOut,
+        notFound,
+        spawnError: notFound ? `${String(code)}: ${firstLine(result.originalMessage ?? "")}` : null,
+        truncated: result.isMaxBuffer === true,
+        durationMs: performance.now() - started,
+      };
+    } catch (error) {
+      // execa with reject:false does not throw for process failures; this is
+      // for programming errors such as invalid options, which must still be data.
+      return {
+        exitCode: null, signal: null, stdout: "", stderr: "", timedOut,
+        notFound: true, spawnError: error instanceof Error ? error.message : String(error),
+        truncated: false, durationMs: performance.now() - started,
+      };
+    } finally {
+      if (timer) clearTimeout(timer);
+      if (pid !== undefined) {
+        live.delete(pid);
+        if (options.reapGroup ?? true) killGroup(pid, "SIGKILL");
+      }
+    }
+  }
+
+  return {
+    run,
+    killAll() {
+      for (const pid of live) killGroup(pid, "SIGKILL");
+      live.clear();
+    },
+  };
+}
+
+function firstLine(text: string): string {
+  return text.split("\n", 1)[0] ?? "";
+}
