@@ -51,6 +51,7 @@ export const ComponentSchema = z.strictObject({
   timeoutMs: durationMs(5_000),
 });
 export type Component = z.infer<typeof ComponentSchema>;
+export type ComponentInput = z.input<typeof ComponentSchema>;
 
 const percent = z.number().min(0).max(100);
 
@@ -74,6 +75,7 @@ export const DirectorySchema = z
     path: ["minFreePercent"],
   });
 export type Directory = z.infer<typeof DirectorySchema>;
+export type DirectoryInput = z.input<typeof DirectorySchema>;
 
 export const ServerConfigSchema = z.strictObject({
   /** The local server's management API. */

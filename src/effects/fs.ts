@@ -4,7 +4,7 @@
  * a directory "stuck" without a real hung mount.
  */
 import { constants } from "node:fs";
-import { open, readFile, rm, stat, statfs } from "node:fs/promises";
+import { open, readFile, realpath, rm, stat, statfs } from "node:fs/promises";
 import type { StatsFs } from "node:fs";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
@@ -14,6 +14,7 @@ export interface FileSystem {
   statfs(path: string): Promise<Pick<StatsFs, "bsize" | "blocks" | "bavail" | "files" | "ffree">>;
   /** Creates, writes, fsyncs and removes a small file in `dir`. */
   writeTest(dir: string): Promise<void>;
+  realpath(path: string): Promise<string>;
   readMountInfo(): Promise<string>;
   readFile(path: string): Promise<string>;
 }
@@ -37,6 +38,7 @@ export const realFileSystem: FileSystem = {
       await rm(file, { force: true });
     }
   },
+  realpath: (path) => realpath(path),
   readMountInfo: () => readFile("/proc/self/mountinfo", "utf8"),
   readFile: (path) => readFile(path, "utf8"),
 };

@@ -19,8 +19,8 @@ export interface HttpClientOptions {
   readonly connectTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
-  /** A proxy URL, "env" for HTTPS_PROXY/HTTP_PROXY/NO_PROXY, or none. */
-  readonly proxy?: string | "env" | undefined;
+  /** A proxy URL, or the string "env" for HTTPS_PROXY/HTTP_PROXY/NO_PROXY, or none. */
+  readonly proxy?: string | undefined;
   /** Connections kept per origin; 1 for a control-plane client. */
   readonly connections?: number;
 }
@@ -84,7 +84,7 @@ export function classifyHttpError(error: unknown): HttpError {
   const chain: Array<{ code?: unknown; name?: unknown; message?: unknown }> = [];
   let current: unknown = error;
   for (let depth = 0; current && typeof current === "object" && depth < 5; depth++) {
-    chain.push(current as { code?: unknown });
+    chain.push(current);
     current = (current as { cause?: unknown }).cause;
   }
   const codes = chain.map((e) => (typeof e.code === "string" ? e.code : "")).filter(Boolean);

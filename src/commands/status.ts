@@ -1,0 +1,52 @@
+/**
+ * `status`: probes now, sends nothing, and returns the node's health as data.
+ * The CLI renders it as a table or prints it as JSON (shape: STATUS_JSON_VERSION).
+ */
+import type { LoadedConfig } from "../config/load.js";
+import type { Effects } from "../effects/index.js";
+import type { ComponentResult } from "../probes/components.js";
+import type { DirectoryResult } from "../probes/directories.js";
+import type { ProbeTiming } from "../probes/engine.js";
+import { worstStatus } from "../probes/status.js";
+import type { Status } from "../probes/status.js";
+import { collect } from "../report/collect.js";
+
+/** Bumped when a field of `status --json` changes meaning or goes away (adding fields does not bump it). */
+export const STATUS_JSON_VERSION = 1;
+
+export interface StatusView {
+  readonly statusVersion: typeof STATUS_JSON_VERSION;
+  readonly generatedAt: string;
+  readonly node: { readonly clusterId: string; readonly nodeId: string; readonly ip: string; readonly configFile: string | null };
+  /** The worst status of everything probed: decides the exit code. */
+  readonly overall: Status;
+  readonly components: readonly ComponentResult[];
+  readonly directories: readonly DirectoryResult[];
+  readonly notes: readonly string[];
+  readonly probeTimings: readonly ProbeTiming[];
+  readonly durationMs: number;
+}
+
+export interface StatusOptions {
+  readonly fresh: boolean;
+}
+
+export async function status(effects: Effects, loaded: LoadedConfig, options: StatusOptions): Promise<StatusView> {
+  const { config } = loaded;
+  const snapshot = await collect(effects, config, { fresh: options.fresh });
+  const overall = worstStatus([
+    ...snapshot.components.map((c) => c.status),
+    ...snapshot.directories.map((d) => d.status),
+  ]);
+  return {
+    statusVersion: STATUS_JSON_VERSION,
+    generatedAt: snapshot.generatedAt,
+    node: { clusterId: config.clusterId, nodeId: config.nodeId, ip: snapshot.nodeIp, configFile: loaded.file },
+    overall,
+    components: snapshot.components,
+    directories: snapshot.directories,
+    notes: snapshot.notes,
+    probeTimings: snapshot.timings,
+    durationMs: snapshot.durationMs,
+  };
+}
