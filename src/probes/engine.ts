@@ -8,6 +8,9 @@ import pLimit from "p-limit";
 import type { Clock } from "../effects/clock.js";
 import { CODES } from "./result-codes.js";
 
+/** Below this much time left in the cycle, a probe is not started at all: it could only time out. */
+const MIN_BUDGET_MS = 10;
+
 export type ProbeFailure =
   | { kind: "timeout"; code: typeof CODES.PROBE_TIMEOUT; reason: string }
   | { kind: "crashed"; code: typeof CODES.PROBE_CRASHED; reason: string }
@@ -55,7 +58,7 @@ export function createProbeEngine(options: {
     return limit(async () => {
       const started = clock.monotonic();
       const left = deadlineAt - started;
-      if (left <= 0) {
+      if (left < MIN_BUDGET_MS) {
         timings.push({ name, durationMs: 0, outcome: "skipped" });
         return fallback({ kind: "skipped", code: CODES.PROBE_SKIPPED_DEADLINE, reason: "not run: the cycle's deadline had passed" });
       }

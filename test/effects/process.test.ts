@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { createProcessRunner } from "../../src/effects/process.js";
+import { tempDir } from "../helpers/cli.js";
+
+/** True while `pid` exists and is not a zombie (a killed child lingers as one until reaped). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+async function waitGone(pids: number[], ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (pids.every((p) => !alive(p))) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return pids.every((p) => !alive(p));
+}
+
+test("a timeout kills the child's whole process group, grandchild included", async () => {
+  const dir = tempDir();
+  const pidFile = join(dir, "pids");
+  const runner = createProcessRunner();
+  // The child starts a sleeping grandchild, records both pids, then hangs.
+  const script = `sleep 300 & echo "$$ $!" > ${pidFile}; echo started; sleep 300`;
+  const started = Date.now();
+  const r = await runner.run(["sh", "-c", script], { timeoutMs: 400 });
+  assert.equal(r.timedOut, true);
+  assert.equal(r.exitCode, null);
+  assert.equal(r.signal, "SIGKILL");
+  assert.equal(r.stdout, "started\n", "output before the kill is kept");
+  assert.ok(Date.now() - started < 5_000);
+  const pids = readFileSync(pidFile, "utf8").trim().split(" ").map(Number);
+  assert.equal(pids.length, 2);
+  assert.ok(await waitGone(pids, 2_000), `still alive: ${pids.filter(alive).join(", ")}`);
+});
+
+test("a background grandchild left by a child that exits is reaped too", async () => {
+  const dir = tempDir();
+  const pidFile = join(dir, "pid");
+  const runner = createProcessRunner();
+  const r = await runner.run(["sh", "-c", `sleep 300 >/dev/null 2>&1 & echo $! > ${pidFile}; exit 3`], { timeoutMs: 5_000 });
+  assert.equal(r.exitCode, 3);
+  assert.equal(r.timedOut, false);
+  const pid = Number(readFileSync(pidFile, "utf8"));
+  assert.ok(await waitGone([pid], 2_000), "the grandchild was killed with the group");
+});
+
+test("reapGroup: false leaves a started daemon running (server start scripts)", async () => {
+  const dir = tempDir();
+  const pidFile = join(dir, "pid");
+  const runner = createProcessRunner();
+  const r = await runner.run(["sh", "-c", `sleep 300 >/dev/null 2>&1 & echo $! > ${pidFile}`], { timeoutMs: 5_000, reapGroup: false });
+  assert.equal(r.exitCode, 0);
+  const pid = Number(readFileSync(pidFile, "utf8"));
+  assert.equal(alive(pid), true);
+  process.kill(pid, "SIGKILL");
+});
+
+test("a missing command is data, not an exception; output is capped", async () => {
+  const runner = createProcessRunner();
+  const missing = await runner.run(["/nonexistent/nodetool", "status"], { timeoutMs: 2_000 });
+  assert.equal(missing.notFound, true);
+  assert.equal(missing.exitCode, null);
+  assert.match(missing.spawnError ?? "", /ENOENT/);
+  const big = await runner.run(["sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x"], { timeoutMs: 5_000, maxOutputBytes: 1_000 });
+  assert.equal(big.truncated, true);
+  assert.ok(big.stdout.length <= 1_000, `kept ${big.stdout.length} bytes`);
+});
+
+test("lowPriority runs the command under nice when nice exists", async () => {
+  const runner = createProcessRunner({ nice: "/usr/bin/nice", ionice: null });
+  const r = await runner.run(["sh", "-c", "cut -d' ' -f19 /proc/self/stat"], { timeoutMs: 5_000, lowPriority: true });
+  assert.equal(r.stdout.trim(), "10");
+});
