@@ -90,6 +90,26 @@ export function buildProgram(versionText: string): Command {
       process.exitCode = EXIT.OK;
     });
 
+  const maintenance = program.command("maintenance").description("nodekeeper's maintenance mode: reports say so, and no remediation action runs");
+  maintenance
+    .command("on")
+    .description("turn maintenance mode on")
+    .requiredOption("--reason <text>", "why, for the audit log and `status`")
+    .action(async (opts: { reason: string }, cmd: Command) => {
+      const loaded = await loadConfigFor(cmd.optsWithGlobals<GlobalOptions>());
+      const { maintenanceOn } = await import("../commands/maintenance.js");
+      const record = await maintenanceOn(loaded.config.stateDir, opts.reason);
+      write(`maintenance mode ON since ${record.since} (${record.reason})\n`);
+    });
+  maintenance
+    .command("off")
+    .description("turn maintenance mode off")
+    .action(async (_opts: unknown, cmd: Command) => {
+      const loaded = await loadConfigFor(cmd.optsWithGlobals<GlobalOptions>());
+      const { maintenanceOff } = await import("../commands/maintenance.js");
+      write((await maintenanceOff(loaded.config.stateDir)) ? "maintenance mode OFF\n" : "maintenance mode was already off\n");
+    });
+
   const config = program.command("config").description("configuration tools");
   config
     .command("check")

@@ -12,6 +12,14 @@ export function renderStatus(view: StatusView, style: Style): string {
     `${bold("nodekeeper", style)} ${NODEKEEPER_VERSION} · cluster ${view.node.clusterId} · node ${view.node.nodeId} (${view.node.ip}) · ${source}`,
   );
   out.push(`Overall: ${paint(view.overall, view.overall, style)}   (probed in ${Math.round(view.durationMs)} ms at ${view.generatedAt})`);
+  const f = view.nodeFacts;
+  out.push(
+    `Server: node ${f.nodeState}, server ${f.serverState}, cluster ${f.clusterState}${f.masterNode ? ", master node" : ""}` +
+      (f.note ? ` (${f.note})` : `, OneAgent traffic ${f.oneAgentTrafficEnabled ? "on" : "off"}, web UI traffic ${f.webUiTrafficEnabled ? "on" : "off"}`),
+  );
+  if (view.maintenance) {
+    out.push(paint(`MAINTENANCE MODE since ${view.maintenance.since || "?"} by ${view.maintenance.by || "?"}: ${view.maintenance.reason} (no remediation runs; \`nodekeeper maintenance off\` ends it)`, "WARNING", style));
+  }
   out.push("");
   out.push(
     ...renderTable(

@@ -7,6 +7,8 @@ import type { Effects } from "../effects/index.js";
 import type { ComponentResult } from "../probes/components.js";
 import type { DirectoryResult } from "../probes/directories.js";
 import type { ProbeTiming } from "../probes/engine.js";
+import type { NodeFacts } from "../probes/node-facts.js";
+import type { Maintenance } from "../state/maintenance.js";
 import { worstStatus } from "../probes/status.js";
 import type { Status } from "../probes/status.js";
 import { collect } from "../report/collect.js";
@@ -22,6 +24,8 @@ export interface StatusView {
   readonly overall: Status;
   readonly components: readonly ComponentResult[];
   readonly directories: readonly DirectoryResult[];
+  readonly nodeFacts: NodeFacts;
+  readonly maintenance: Maintenance | null;
   readonly notes: readonly string[];
   readonly probeTimings: readonly ProbeTiming[];
   readonly durationMs: number;
@@ -45,6 +49,8 @@ export async function status(effects: Effects, loaded: LoadedConfig, options: St
     overall,
     components: snapshot.components,
     directories: snapshot.directories,
+    nodeFacts: snapshot.nodeFacts,
+    maintenance: snapshot.maintenance,
     notes: snapshot.notes,
     probeTimings: snapshot.timings,
     durationMs: snapshot.durationMs,

@@ -77,13 +77,33 @@ export const DirectorySchema = z
 export type Directory = z.infer<typeof DirectorySchema>;
 export type DirectoryInput = z.input<typeof DirectorySchema>;
 
+/** Where each node fact is found in the server's node-status answer (dotted JSON paths). */
+const NodeFactFieldsSchema = z.strictObject({
+  masterNode: z.string().min(1).default("masterNode"),
+  nodeState: z.string().min(1).default("nodeState"),
+  serverState: z.string().min(1).default("serverState"),
+  oneAgentTrafficEnabled: z.string().min(1).default("oneAgentTrafficEnabled"),
+  webUiTrafficEnabled: z.string().min(1).default("webUiTrafficEnabled"),
+  multiDcMigrationState: z.string().min(1).default("multiDcMigrationState"),
+  clusterState: z.string().min(1).default("clusterState"),
+  /** When the server process started: a change means it restarted. */
+  startedAt: z.string().min(1).default("startedAt"),
+});
+
 export const ServerConfigSchema = z.strictObject({
   /** The local server's management API. */
   url: httpsUrl.default("https://127.0.0.1:8021"),
   caFile: filePath.optional(),
+  /** Bearer token for the management API, if it asks for one. */
   tokenFile: filePath.optional(),
   timeoutMs: durationMs(5_000),
+  /** The node facts of the report: GET {url}{nodeStatusPath}. */
+  nodeStatusPath: z.string().startsWith("/").default("/api/v1.0/onpremise/nodeManagement/nodeServerStatus"),
+  fields: NodeFactFieldsSchema.default(NodeFactFieldsSchema.parse({})),
+  /** The component whose status stands for the server when its API does not answer. */
+  component: z.string().min(1).default("dynatrace-server"),
 });
+export type ServerConfig = z.infer<typeof ServerConfigSchema>;
 
 export const ConfigSchema = z.strictObject({
   clusterId: z.string().min(1).default("unconfigured-cluster"),

@@ -12,6 +12,10 @@ import type { DirectoryResult } from "../probes/directories.js";
 import { createProbeEngine } from "../probes/engine.js";
 import type { ProbeTiming } from "../probes/engine.js";
 import { resolveNodeIp } from "../probes/node-ip.js";
+import { fallbackFacts, probeNodeFacts } from "../probes/node-facts.js";
+import type { NodeFacts } from "../probes/node-facts.js";
+import { readMaintenance } from "../state/maintenance.js";
+import type { Maintenance } from "../state/maintenance.js";
 
 export interface Snapshot {
   /** RFC 3339 UTC: when probing finished. */
@@ -19,6 +23,8 @@ export interface Snapshot {
   readonly nodeIp: string;
   readonly components: readonly ComponentResult[];
   readonly directories: readonly DirectoryResult[];
+  readonly nodeFacts: NodeFacts;
+  readonly maintenance: Maintenance | null;
   /** Plain sentences about the machine itself (for example: systemd is not PID 1). */
   readonly notes: readonly string[];
   readonly timings: readonly ProbeTiming[];
@@ -37,16 +43,24 @@ export async function collect(effects: Effects, config: Config, _options: Collec
     concurrency: config.probes.concurrency,
     deadlineMs: config.probes.deadlineMs,
   });
-  const [components, directories, nodeIp] = await Promise.all([
-    probeComponents(effects, engine, config.components),
+  const componentsPromise = probeComponents(effects, engine, config.components);
+  const serverComponent = componentsPromise.then((r) => r.components.find((c) => c.name === config.server.component));
+  const [components, directories, nodeIp, nodeFacts, maintenance] = await Promise.all([
+    componentsPromise,
     probeDirectories(effects, engine, config.directories),
     resolveNodeIp(config.nodeIp, config.missionControl.url),
+    engine.run("node-facts", config.server.timeoutMs,
+      (signal) => probeNodeFacts(effects, config.server, serverComponent, signal),
+      (failure) => fallbackFacts(undefined, failure.reason)),
+    readMaintenance(config.stateDir),
   ]);
   return {
     generatedAt: new Date(effects.clock.now()).toISOString(),
     nodeIp,
     components: [selfComponent(), ...components.components],
     directories,
+    nodeFacts,
+    maintenance,
     notes: components.notes,
     timings: engine.timings,
     durationMs: effects.clock.monotonic() - started,
