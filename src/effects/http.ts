@@ -6,6 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { rootCertificates } from "node:tls";
+import type * as Undici_ from "undici";
 
 export interface HttpClientOptions {
   /** PEM bundle added to the system roots (the contract's "adds a CA bundle"). */
@@ -39,6 +40,8 @@ export interface HttpResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer;
+  /** The body was over `maxResponseBytes` (only ever on a non-2xx status) and was cut. */
+  readonly truncated?: boolean;
 }
 
 export type HttpErrorKind =
@@ -79,7 +82,7 @@ const TLS_CODES = new Set([
 ]);
 
 /** Maps whatever undici or the socket threw to one of our kinds. */
-export function classifyHttpError(error: unknown): HttpError {
+export function classifyHttpError(error: unknown, deadlinePassed = true): HttpError {
   if (error instanceof HttpError) return error;
   const chain: Array<{ code?: unknown; name?: unknown; message?: unknown }> = [];
   let current: unknown = error;
@@ -93,8 +96,8 @@ export function classifyHttpError(error: unknown): HttpError {
   const code = codes.find((c) => !c.startsWith("UND_ERR_") || codes.length === 1) ?? codes[0];
   const has = (...wanted: string[]) => codes.some((c) => wanted.includes(c));
   let kind: HttpErrorKind = "other";
-  if (names.includes("AbortError") || names.includes("TimeoutError")) kind = "timeout";
-  else if (has("UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "ETIMEDOUT", "ABORT_ERR")) kind = "timeout";
+  if (names.includes("TimeoutError") || (deadlinePassed && names.includes("AbortError"))) kind = "timeout";
+  else if (has("UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "ETIMEDOUT")) kind = "timeout";
   else if (codes.some((c) => TLS_CODES.has(c) || c.startsWith("ERR_SSL_") || c.startsWith("ERR_TLS_"))) kind = "tls";
   else if (has("ECONNREFUSED")) kind = "refused";
   else if (has("ENOTFOUND", "EAI_AGAIN", "EAI_FAIL")) kind = "dns";
@@ -126,12 +129,12 @@ export const createHttpClient: HttpClientFactory = async (options) => {
     connections: options.connections ?? 4,
     keepAliveTimeout: 30_000, // 30 s: reuse the connection within a cycle, drop it between minutes
   };
-  const dispatcher =
-    options.proxy === "env"
-      ? new undici.EnvHttpProxyAgent({ ...common, requestTls: connect, proxyTls: connect })
-      : options.proxy
-        ? new undici.ProxyAgent({ ...common, uri: options.proxy, requestTls: connect })
-        : new undici.Agent(common);
+  // TLS towards a proxy: our CA and deadline, but never our client certificate,
+  // which is for Mission Control only.
+  const proxyTls = { ...(connect.ca ? { ca: connect.ca } : {}), rejectUnauthorized: connect.rejectUnauthorized, timeout: connect.timeout };
+  const dispatcher = options.proxy === "env" ? envProxyDispatcher(undici, common, connect, proxyTls)
+    : options.proxy ? new undici.ProxyAgent({ ...common, uri: options.proxy, requestTls: connect, proxyTls })
+    : new undici.Agent(common);
 
   return {
     async request(req) {
@@ -143,10 +146,21 @@ export const createHttpClient: HttpClientFactory = async (options) => {
           dispatcher,
           signal: req.signal,
         });
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(response.headers)) {
+          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+        }
+        // Over the cap: a 2xx answer is refused (its content would be the
+        // instructions), but an error status still counts as that status, with
+        // the body cut: a 1 MiB 503 page is a 503, not a delivered report.
+        const success = response.statusCode >= 200 && response.statusCode < 300;
+        const tooLarge = (size: number) =>
+          new HttpError("too-large", `response of ${size} bytes or more is over the ${req.maxResponseBytes}-byte limit`, undefined);
         const declared = Number(response.headers["content-length"]);
         if (Number.isFinite(declared) && declared > req.maxResponseBytes) {
           response.body.destroy();
-          throw new HttpError("too-large", `response of ${declared} bytes is over the ${req.maxResponseBytes}-byte limit`, undefined);
+          if (success) throw tooLarge(declared);
+          return { status: response.statusCode, headers, body: Buffer.alloc(0), truncated: true };
         }
         const chunks: Buffer[] = [];
         let size = 0;
@@ -154,17 +168,17 @@ export const createHttpClient: HttpClientFactory = async (options) => {
           size += chunk.length;
           if (size > req.maxResponseBytes) {
             response.body.destroy();
-            throw new HttpError("too-large", `response over the ${req.maxResponseBytes}-byte limit`, undefined);
+            if (success) throw tooLarge(size);
+            chunks.push(chunk.subarray(0, chunk.length - (size - req.maxResponseBytes)));
+            return { status: response.statusCode, headers, body: Buffer.concat(chunks), truncated: true };
           }
           chunks.push(chunk);
         }
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(response.headers)) {
-          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-        }
-        return { status: response.statusCode, headers, body: Buffer.concat(chunks) };
+        return { status: response.statusCode, headers, body: Buffer.concat(chunks), truncated: false };
       } catch (error) {
-        throw classifyHttpError(error);
+        // An abort is a timeout only when it is our caller's deadline; undici
+        // also aborts internally, e.g. when a proxy refuses CONNECT (407).
+        throw classifyHttpError(error, req.signal?.aborted === true);
       }
     },
     async close() {
@@ -172,3 +186,29 @@ export const createHttpClient: HttpClientFactory = async (options) => {
     },
   };
 };
+
+type Undici = typeof Undici_;
+
+/**
+ * Proxy from the environment, as curl and Go do it: HTTPS_PROXY (or
+ * https_proxy) for https URLs, never HTTP_PROXY, and NO_PROXY honoured. No
+ * HTTPS_PROXY at all: a direct connection.
+ */
+function envProxyDispatcher(
+  undici: Undici,
+  common: ConstructorParameters<Undici["Agent"]>[0] & object,
+  requestTls: object,
+  proxyTls: object,
+) {
+  const httpsProxy = process.env["HTTPS_PROXY"] ?? process.env["https_proxy"];
+  if (!httpsProxy) return new undici.Agent(common);
+  return new undici.EnvHttpProxyAgent({
+    ...common,
+    httpsProxy,
+    // Plain http is allowed only to loopback (contract section 1): never proxied.
+    httpProxy: "",
+    noProxy: process.env["NO_PROXY"] ?? process.env["no_proxy"] ?? "",
+    requestTls,
+    proxyTls,
+  });
+}
