@@ -1,0 +1,280 @@
+/**
+ * One apply cycle: read the state, look at the world, decide (reconcile.ts),
+ * write ahead, act, record, write. The caller holds the cycle lock (one cycle
+ * at a time on a node); `status` may read the state meanwhile (readApplyState).
+ *
+ * Safety, in the order things happen:
+ * - a state file that cannot be read (I/O error on both copies) stops the
+ *   cycle before anything is done or written; a torn or invalid one falls back
+ *   to the `.bak` copy, or to a fresh state whose repair status is UNKNOWN, and
+ *   the recovery is kept in the state for `status`;
+ * - before an action runs, the state saying it may have run is on disk; if
+ *   that write fails, nothing is done;
+ * - a dry run writes nothing, removes nothing and runs nothing: it audits
+ *   what would run;
+ * - the answer is checked again in reconcile.ts; a rejected one changes
+ *   nothing but the record of its rejection;
+ * - every action done or failed is one audit line
+ *   `{type: "action", action, before, after, reason, reportId, result, error, dryRun, wouldRun, at}`
+ *   (`result`: "done", "failed", "not-done" when the write-ahead failed,
+ *   "would-run"); state changes that are not actions (failover on or off,
+ *   repair finished, answer rejected, state recovered) are
+ *   `{type: "state", event, before, after, reason, reportId, at}`.
+ *
+ * applyCycle never throws: whatever goes wrong is in `errors`.
+ */
+import { stat, rm } from "node:fs/promises";
+import type { Clock } from "../effects/clock.js";
+import type { HttpClientFactory } from "../effects/http.js";
+import type { ProcessRunner } from "../effects/process.js";
+import type { Instructions } from "../mission-control/response.js";
+import type { PhaRepairStatus } from "../report/schema.js";
+import { applyStateFile, initialApplyState } from "../state/apply-state.js";
+import type { ActionKind, ApplyState, Pending } from "../state/apply-state.js";
+import type { RecoveryNote } from "../state/store.js";
+import type { RemediationConfig } from "./config.js";
+import { markStarted, phaRepairStatusFor, planCycle, recordResults } from "./reconcile.js";
+import type { ActionResult, ApplyFacts, CycleMode, PlannedAction, StateEvent } from "./reconcile.js";
+import { describeRun, launchRepair, newRunId, observeRepair, repairPaths } from "./repair.js";
+import { openServerApi } from "./server-api.js";
+import type { ServerApi, ServerApiConfig } from "./server-api.js";
+
+/** An audit call that does not return within this is abandoned (and reported): 10 s. */
+const AUDIT_DEADLINE_MS = 10_000;
+
+export interface ApplyDeps {
+  readonly runner: ProcessRunner;
+  readonly http: HttpClientFactory;
+  readonly clock: Clock;
+  /** Appends one entry to the audit log. */
+  readonly audit: (entry: object) => Promise<void>;
+}
+
+export interface ApplyInput {
+  readonly stateDir: string;
+  /** This node's cluster and node ids (configuration): an answer naming another cluster is rejected. */
+  readonly clusterId: string;
+  readonly nodeId: string;
+  readonly remediation: RemediationConfig;
+  readonly server: ServerApiConfig;
+  /** null: nothing new this cycle (204, not delivered, or rejected by the sender). */
+  readonly answer: { readonly reportId: string; readonly instructions: Instructions } | null;
+  readonly facts: ApplyFacts;
+  readonly mode: CycleMode;
+}
+
+export interface ActionReport {
+  readonly action: ActionKind;
+  readonly target: string;
+  readonly before: string;
+  readonly after: string;
+  readonly reason: string;
+  readonly reportId: string | null;
+  readonly result: "done" | "failed" | "not-done" | "would-run";
+  readonly error: string | null;
+}
+
+export interface ApplyOutcome {
+  /** What became of this cycle's answer. */
+  readonly answer: "applied" | "rejected" | "duplicate" | "none";
+  readonly rejection: string | null;
+  readonly done: readonly ActionReport[];
+  readonly wouldRun: readonly ActionReport[];
+  /** Failed, or not done because the state could not be written first. */
+  readonly failed: readonly ActionReport[];
+  readonly pending: readonly Pending[];
+  readonly events: readonly StateEvent[];
+  /** For the next report. */
+  readonly cassandraPhaRepairStatus: PhaRepairStatus;
+  readonly state: ApplyState;
+  /** false in a dry run, or when the state could not be written. */
+  readonly persisted: boolean;
+  /** A bad state file found (and got over) this cycle. */
+  readonly recovery: RecoveryNote | null;
+  /** Cycle-level problems: state unreadable or unwritable, audit log failing, a bug. */
+  readonly errors: readonly string[];
+}
+
+export interface ApplyStateRead {
+  readonly state: ApplyState;
+  readonly source: "main" | "backup" | "initial";
+  /** What was wrong with the state file, if anything. */
+  readonly recovery: RecoveryNote | null;
+  /** Neither copy could be read (I/O error): `state` is a placeholder. */
+  readonly error: string | null;
+}
+
+/** Reads the apply state for `status` and the report builder; never writes, never throws. */
+export async function readApplyState(stateDir: string, clock: Pick<Clock, "now"> = { now: () => Date.now() }): Promise<ApplyStateRead> {
+  try {
+    const read = await applyStateFile(stateDir, () => clock.now()).read();
+    if (!read.ok) return { state: initialApplyState({ lost: true }), source: "initial", recovery: null, error: read.error };
+    const state = read.source === "initial" && read.recovery !== null ? initialApplyState({ lost: true }) : read.value;
+    return { state, source: read.source, recovery: read.recovery, error: null };
+  } catch (error) {
+    return { state: initialApplyState({ lost: true }), source: "initial", recovery: null, error: message(error) };
+  }
+}
+
+function report(action: PlannedAction, result: ActionReport["result"], error: string | null): ActionReport {
+  return {
+    action: action.kind, target: action.target, before: action.before, after: action.after,
+    reason: action.reason, reportId: action.reportId, result, error,
+  };
+}
+
+export async function applyCycle(deps: ApplyDeps, input: ApplyInput): Promise<ApplyOutcome> {
+  const errors: string[] = [];
+  const audit = async (entry: Record<string, unknown>) => {
+    const line = { ...entry, at: new Date(deps.clock.now()).toISOString() };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        deps.audit(line),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${AUDIT_DEADLINE_MS} ms`)), AUDIT_DEADLINE_MS);
+        }),
+      ]);
+    } catch (error) {
+      errors.push(`audit log: ${message(error)}`);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  };
+  const fallback = (state: ApplyState, recovery: RecoveryNote | null, extra: Partial<ApplyOutcome> = {}): ApplyOutcome => ({
+    answer: "none", rejection: null, done: [], wouldRun: [], failed: [], pending: state.pending, events: [],
+    cassandraPhaRepairStatus: phaRepairStatusFor(state), state, persisted: false, recovery, errors, ...extra,
+  });
+
+  // The best state known so far, should anything unexpected throw later on.
+  let known: ApplyState | null = null;
+  try {
+    const { remediation: config, mode } = input;
+    const file = applyStateFile(input.stateDir, () => deps.clock.now());
+    const paths = repairPaths(input.stateDir);
+
+    const read = await file.read({ preserveCorrupt: !mode.dryRun });
+    if (!read.ok) {
+      errors.push(`state unreadable, nothing applied: ${read.error}`);
+      await audit({ type: "state", event: "state-unreadable", before: "-", after: "-", reason: read.error, reportId: input.answer?.reportId ?? null });
+      return fallback(initialApplyState({ lost: true }), null);
+    }
+    let state = read.source === "initial" && read.recovery !== null ? initialApplyState({ lost: true }) : read.value;
+    known = state;
+    const recovery = read.recovery;
+    if (recovery !== null) {
+      state = { ...state, recoveries: [...state.recoveries, recovery].slice(-5) };
+      if (!mode.dryRun) await audit({
+        type: "state", event: "state-recovered", before: "unusable state file",
+        after: recovery.used === "backup" ? "last good copy" : "fresh state", reason: recovery.problem, reportId: null,
+      });
+    }
+
+    const now = deps.clock.now();
+    const repairObservation = await observeRepair(state.repair, paths, now, config);
+    const repairDoneMarker = await exists(paths.doneMarkerFile);
+    const plan = planCycle({
+      state, answer: input.answer, clusterId: input.clusterId, nodeId: input.nodeId, facts: input.facts,
+      repairObservation, repairDoneMarker, config, mode, now, paths, newRepairRunId: newRunId(),
+    });
+
+    // A dry run keeps nothing, so its state changes are not news: only its would-run lines are audited.
+    if (!mode.dryRun) for (const e of plan.events) await audit({ type: "state", ...e });
+    for (const a of plan.wouldRunToAudit) {
+      await audit({ type: "action", action: a.kind, before: a.before, after: a.after, reason: a.reason, reportId: a.reportId, result: "would-run", error: null, dryRun: mode.dryRun, wouldRun: true, notDoneBecause: plan.offReason });
+    }
+    const wouldRun = plan.wouldRun.map((a) => report(a, "would-run", null));
+    const base = { answer: plan.answer, rejection: plan.rejection, wouldRun, pending: plan.pending, events: plan.events };
+
+    if (mode.dryRun) return fallback(plan.state, recovery, base);
+
+    let current = plan.state;
+    if (plan.actions.length > 0) {
+      const ahead = markStarted(plan.state, plan.actions, now);
+      try {
+        await file.write(ahead);
+        current = ahead;
+      } catch (error) {
+        const why = `the state could not be written before acting, so nothing was done: ${message(error)}`;
+        errors.push(why);
+        const failed = plan.actions.map((a) => report(a, "not-done", why));
+        for (const a of plan.actions) {
+          await audit({ type: "action", action: a.kind, before: a.before, after: a.before, reason: a.reason, reportId: a.reportId, result: "not-done", error: why, dryRun: false, wouldRun: false });
+        }
+        return fallback(plan.state, recovery, { ...base, failed });
+      }
+    }
+
+    const results: ActionResult[] = [];
+    let api: ServerApi | null = null;
+    try {
+      for (const action of plan.actions) {
+        let result: ActionResult;
+        if (action.kind === "responsibility-override" || action.kind === "quorum-override") {
+          api ??= await openServerApi(deps.http, input.server);
+          const r = action.kind === "responsibility-override"
+            ? await api.putResponsibilityOverride(action.nodeIds)
+            : await api.putQuorumOverride(action.level);
+          result = { action, ok: r.ok, error: r.ok ? null : r.error };
+        } else if (action.kind === "cassandra-repair") {
+          const r = await launchRepair(deps.runner, action.argv, action.runId, paths, config);
+          result = { action, ok: r.ok, error: r.ok ? null : r.error };
+        } else {
+          const run = await deps.runner.run(action.argv, {
+            timeoutMs: config.commandTimeoutMs,
+            // A start script may leave the server daemon running on purpose.
+            reapGroup: action.kind !== "start-server",
+          });
+          const ok = run.exitCode === 0 && !run.timedOut;
+          result = { action, ok, error: ok ? null : `${action.argv.join(" ")} ${describeRun(run, config.commandTimeoutMs)}` };
+        }
+        results.push(result);
+        await audit({
+          type: "action", action: action.kind, before: action.before, after: result.ok ? action.after : action.before,
+          reason: action.reason, reportId: action.reportId, result: result.ok ? "done" : "failed", error: result.error,
+          dryRun: false, wouldRun: false,
+        });
+      }
+    } finally {
+      await api?.close();
+    }
+
+    const final = recordResults(current, results, input.facts, config, deps.clock.now());
+    let persisted = true;
+    try {
+      await file.write(final);
+    } catch (error) {
+      persisted = false;
+      errors.push(`the state could not be written after the cycle: ${message(error)}`);
+    }
+    if (persisted && plan.removeDoneMarker) {
+      await rm(paths.doneMarkerFile, { force: true }).catch((error: unknown) => errors.push(`cannot remove ${paths.doneMarkerFile}: ${message(error)}`));
+    }
+    return {
+      ...base,
+      done: results.filter((r) => r.ok).map((r) => report(r.action, "done", null)),
+      failed: results.filter((r) => !r.ok).map((r) => report(r.action, "failed", r.error)),
+      cassandraPhaRepairStatus: phaRepairStatusFor(final),
+      state: final,
+      persisted,
+      recovery,
+      errors,
+    };
+  } catch (error) {
+    errors.push(`apply cycle failed: ${message(error)}`);
+    return fallback(known ?? initialApplyState({ lost: true }), null);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

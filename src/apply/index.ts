@@ -1,0 +1,16 @@
+/**
+ * The apply library's public API (issue 6): one apply cycle, the state for
+ * `status` and the report, and its explanation in plain words. See execute.ts
+ * (the cycle and its safety rules), reconcile.ts (the decisions and the
+ * one-node-at-a-time rule of the repair) and state/apply-state.ts (the state file).
+ */
+export { applyCycle, readApplyState } from "./execute.js";
+export type { ActionReport, ApplyDeps, ApplyInput, ApplyOutcome, ApplyStateRead } from "./execute.js";
+export { explainApplyState } from "./explain.js";
+export { phaRepairStatusFor } from "./reconcile.js";
+export type { ApplyFacts, CycleMode, StateEvent } from "./reconcile.js";
+export type { ServerApiConfig } from "./server-api.js";
+export { RemediationConfigSchema } from "./config.js";
+export type { RemediationConfig } from "./config.js";
+export type { ApplyState } from "../state/apply-state.js";
+export type { RecoveryNote } from "../state/store.js";

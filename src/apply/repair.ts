@@ -1,0 +1,187 @@
+/**
+ * Running the Cassandra repair outside the cycle. A repair takes hours
+ * (`repairTimeoutMs`, 6 h by default) while a cycle runs every minute and must
+ * keep reporting (IN_PROGRESS included), so the repair is launched detached and
+ * later cycles look for its result:
+ *
+ * - a small `/bin/sh` wrapper runs the configured command under coreutils
+ *   `timeout` (TERM at `repairTimeoutMs`, KILL 60 s later; exit 124/137), with
+ *   its output in `{stateDir}/cassandra-repair.log` (one run, overwritten by the
+ *   next), then writes `<runId> <exit code>` to
+ *   `{stateDir}/cassandra-repair.result` (temp file and rename);
+ * - detached either by `systemd-run` as the transient unit
+ *   `nodekeeper-cassandra-repair` (outside nodekeeper's cgroup: systemd kills
+ *   what a finished `report` unit leaves behind; the fixed unit name also
+ *   refuses a second launch while one runs), or as a plain background process;
+ * - a later cycle reads the result file (its run id must match: an old result
+ *   is never taken for a new run); without a result, the repair is running if a
+ *   process carries its run id in its command line (/proc), and gone otherwise
+ *   (after a 2-minute grace for a slow start).
+ */
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { open, readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { ProcessRunner, RunResult } from "../effects/process.js";
+import type { RepairRecord } from "../state/apply-state.js";
+import type { RemediationConfig } from "./config.js";
+import { REPAIR_LAUNCH_GRACE_MS } from "./reconcile.js";
+import { oneLine, printable } from "./text.js";
+import type { RepairObservation, RepairPaths } from "./reconcile.js";
+
+export const REPAIR_UNIT = "nodekeeper-cassandra-repair";
+/** Launching returns at once; 60 s is generous even for a busy systemd. */
+const LAUNCH_TIMEOUT_MS = 60_000;
+/** When the process list cannot be read, a repair counts as running until its timeout plus this: 10 min. */
+const NO_PROC_SLACK_MS = 600_000;
+
+/** $1 result file, $2 timeout in seconds, $3 log file, $4 run id, then the command. */
+export const REPAIR_WRAPPER = [
+  'result=$1; secs=$2; log=$3; run=$4; shift 4',
+  'rm -f "$result" "$result.tmp"',
+  'if command -v timeout >/dev/null 2>&1; then',
+  '  timeout -k 60 "$secs" "$@" </dev/null >"$log" 2>&1',
+  'else',
+  '  "$@" </dev/null >"$log" 2>&1',
+  'fi',
+  'code=$?',
+  'printf \'%s %s\\n\' "$run" "$code" >"$result.tmp" && mv -f "$result.tmp" "$result"',
+].join("\n");
+
+/** $1 the wrapper script, then its arguments: runs it in the background and returns. */
+const BACKGROUND_LAUNCHER = 'script=$1; shift; /bin/sh -c "$script" nodekeeper-repair "$@" </dev/null >/dev/null 2>&1 &';
+
+export function repairPaths(stateDir: string): RepairPaths {
+  return {
+    resultFile: join(stateDir, "cassandra-repair.result"),
+    logFile: join(stateDir, "cassandra-repair.log"),
+    doneMarkerFile: join(stateDir, "cassandra-repair.done"),
+  };
+}
+
+export function newRunId(): string {
+  return `nk-repair-${randomUUID()}`;
+}
+
+export function detachMode(setting: RemediationConfig["repairDetach"]): "systemd-run" | "background" {
+  if (setting !== "auto") return setting;
+  return existsSync("/run/systemd/system") ? "systemd-run" : "background";
+}
+
+/** The argv that launches `command` detached. */
+export function repairLaunchArgv(
+  command: readonly string[],
+  runId: string,
+  paths: RepairPaths,
+  config: Pick<RemediationConfig, "repairTimeoutMs" | "repairDetach">,
+): string[] {
+  const args = [paths.resultFile, String(Math.ceil(config.repairTimeoutMs / 1000)), paths.logFile, runId, ...command];
+  if (detachMode(config.repairDetach) === "systemd-run") {
+    return [
+      "systemd-run", "--quiet", "--collect", `--unit=${REPAIR_UNIT}`, "--description=nodekeeper Cassandra repair",
+      "/bin/sh", "-c", REPAIR_WRAPPER, "nodekeeper-repair", ...args,
+    ];
+  }
+  return ["/bin/sh", "-c", BACKGROUND_LAUNCHER, "nodekeeper-repair-launcher", REPAIR_WRAPPER, ...args];
+}
+
+/** Launches the repair; ok once it is on its way (its outcome comes later). */
+export async function launchRepair(
+  runner: ProcessRunner,
+  command: readonly string[],
+  runId: string,
+  paths: RepairPaths,
+  config: Pick<RemediationConfig, "repairTimeoutMs" | "repairDetach">,
+): Promise<{ ok: true } | { ok: false; error: string }> {
+  await rm(paths.resultFile, { force: true }).catch(() => undefined);
+  const result = await runner.run(repairLaunchArgv(command, runId, paths, config), {
+    timeoutMs: LAUNCH_TIMEOUT_MS,
+    reapGroup: false, // the whole point: the repair outlives the launcher
+  });
+  return result.exitCode === 0 && !result.timedOut ? { ok: true } : { ok: false, error: describeRun(result, LAUNCH_TIMEOUT_MS) };
+}
+
+/** What became of a launched repair (null unless the state says IN_PROGRESS). */
+export async function observeRepair(
+  repair: RepairRecord,
+  paths: RepairPaths,
+  now: number,
+  config: Pick<RemediationConfig, "repairTimeoutMs">,
+): Promise<RepairObservation | null> {
+  if (repair.status !== "IN_PROGRESS" || repair.runId === null) return null;
+  const runId = repair.runId;
+  const first = await readResult(paths.resultFile, runId);
+  if (first !== null) return { kind: "finished", exitCode: first, logTail: await logTail(paths.logFile) };
+  const alive = await processCarrying(runId);
+  if (alive === true) return { kind: "running" };
+  // The repair may have finished between the two looks.
+  const second = await readResult(paths.resultFile, runId);
+  if (second !== null) return { kind: "finished", exitCode: second, logTail: await logTail(paths.logFile) };
+  const started = repair.startedAt !== null ? Date.parse(repair.startedAt) : Number.NaN;
+  if (Number.isFinite(started)) {
+    if (now - started < REPAIR_LAUNCH_GRACE_MS) return { kind: "running" };
+    if (alive === null && now - started < config.repairTimeoutMs + NO_PROC_SLACK_MS) return { kind: "running" };
+  }
+  return { kind: "vanished", logTail: await logTail(paths.logFile) };
+}
+
+async function readResult(file: string, runId: string): Promise<number | null> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    return null;
+  }
+  const match = /^(\S+) (\d{1,3})\s*$/.exec(text);
+  if (!match || match[1] !== runId) return null;
+  return Number(match[2]);
+}
+
+/** true: a process has `runId` among its arguments; false: none; null: cannot tell (no /proc). */
+async function processCarrying(runId: string): Promise<boolean | null> {
+  let entries: string[];
+  try {
+    entries = await readdir("/proc");
+  } catch {
+    return null;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8");
+      if (cmdline.split("\0").includes(runId)) return true;
+    } catch {
+      // the process ended while we looked, or is not readable: not ours
+    }
+  }
+  return false;
+}
+
+/** The last lines of the repair log, one printable line of at most 300 characters. */
+export async function logTail(file: string): Promise<string> {
+  try {
+    const handle = await open(file, "r");
+    try {
+      const { size } = await handle.stat();
+      const length = Math.min(size, 2048);
+      const buffer = Buffer.alloc(length);
+      await handle.read(buffer, 0, length, size - length);
+      const lines = buffer.toString("utf8").split("\n").map((l) => printable(l).trim()).filter(Boolean);
+      const tail = lines.slice(-3).join(" | ");
+      return tail.length > 300 ? `…${tail.slice(-300)}` : tail;
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return "";
+  }
+}
+
+/** A failed run in one line: timeout, missing command, signal or exit code with the last stderr line. */
+export function describeRun(result: RunResult, timeoutMs: number): string {
+  if (result.timedOut) return `timed out after ${timeoutMs} ms and was killed`;
+  if (result.notFound) return `could not be started: ${result.spawnError ?? "not found"}`;
+  if (result.signal !== null) return `killed by ${result.signal}`;
+  const last = oneLine(result.stderr.trim().split("\n").pop() ?? "", 200);
+  return `exited with code ${result.exitCode ?? "?"}${last !== "" ? `: ${last}` : ""}`;
+}
