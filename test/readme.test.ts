@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { COMPONENT_AND_DIRECTORY_CODES } from "../src/probes/result-codes.js";
+import { ALL_RESULT_CODES } from "../src/report/result-codes.js";
 import { ROOT } from "./helpers/cli.js";
 
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");
@@ -17,10 +17,10 @@ test("the README's first two commands are exactly what .ci/run runs", () => {
 });
 
 test("every result code the program can emit is in the README table, with its meaning", () => {
-  for (const c of COMPONENT_AND_DIRECTORY_CODES) {
+  for (const c of ALL_RESULT_CODES) {
     const row = new RegExp(`^\\| ${c.code} \\| ${c.name} \\| ${c.status} \\| (.+) \\|$`, "m").exec(readme);
     assert.ok(row, `README lacks the row for code ${c.code} ${c.name}`);
   }
-  const codes = COMPONENT_AND_DIRECTORY_CODES.map((c) => c.code);
+  const codes = ALL_RESULT_CODES.map((c) => c.code);
   assert.equal(new Set(codes).size, codes.length, "codes are unique");
 });

@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { CliError, EXIT } from "./errors.js";
+import type { Config } from "../config/schema.js";
 import type { Style } from "./table.js";
 
 interface GlobalOptions {
@@ -46,6 +47,15 @@ async function loadConfigFor(options: GlobalOptions) {
   return loadConfig(configFile(options));
 }
 
+/** The logger of report/run, with the token's value registered as a secret to scrub. */
+async function cycleLogger(config: Config) {
+  const { createLogger } = await import("../effects/log.js");
+  const { readBearerToken } = await import("../mission-control/index.js");
+  const token = config.missionControl.tokenFile ? await readBearerToken(config.missionControl.tokenFile) : null;
+  const secrets = token?.ok ? [token.token] : [];
+  return { logger: await createLogger({ level: config.log.level, file: config.log.file, secrets }), secrets };
+}
+
 export function buildProgram(versionText: string): Command {
   const program = new Command("nodekeeper")
     .description("Per-node health sidecar: probes this node, reports to Mission Control, applies its instructions.")
@@ -82,7 +92,13 @@ export function buildProgram(versionText: string): Command {
       const loaded = await loadConfigFor(global);
       const effects = await loadEffects();
       if (!opts.dryRun) {
-        throw new CliError("sending reports is not built yet: use `report --dry-run`", EXIT.NOT_DELIVERED);
+        const { runCycle } = await import("../commands/cycle.js");
+        const { logger, secrets } = await cycleLogger(loaded.config);
+        const result = await runCycle(effects, loaded.config, { command: "report", logger, secrets });
+        logger.info({ exitCode: result.exitCode, durationMs: Math.round(result.durationMs) }, result.summary);
+        write(`${result.summary}\n`);
+        process.exitCode = result.exitCode;
+        return;
       }
       const { reportDryRun } = await import("../commands/report.js");
       const result = await reportDryRun(effects, loaded);
@@ -130,7 +146,8 @@ export function buildProgram(versionText: string): Command {
 function exitCodeFor(command: string | undefined): number {
   // status and check speak Nagios: a crash is UNKNOWN, not CRITICAL.
   if (command === "status" || command === "check") return EXIT.UNKNOWN;
-  if (command === "report" || command === "run") return EXIT.NOT_DELIVERED;
+  // Not 5 for report/run: a crash must not look like "kept in the outbox",
+  // which a timer unit counts as success.
   return 70; // EX_SOFTWARE
 }
 

@@ -42,9 +42,30 @@ export function renderStatus(view: StatusView, style: Style): string {
       style,
     ),
   );
+  out.push("");
+  out.push(...renderCassandra(view, style));
   if (view.notes.length > 0) {
     out.push("");
     for (const note of view.notes) out.push(`Note: ${note}`);
   }
   return out.join("\n") + "\n";
+}
+
+function renderCassandra(view: StatusView, style: Style): string[] {
+  const c = view.cassandra;
+  const out: string[] = [];
+  const state = c.localRingState ? ` · this node ${c.localRingState}` : "";
+  out.push(`${bold("Cassandra", style)} ${c.version ?? ""}${state} · ${paint(c.health.status, c.health.status, style)} (${c.health.resultCode}) ${c.health.description}`);
+  if (c.ring) {
+    const dcs = c.ring.dataCenters.map((dc) => `${dc.name}: ${dc.up}/${dc.members} up${dc.down ? `, ${dc.down} down` : ""}${dc.unknown ? `, ${dc.unknown} unknown` : ""}${dc.changing ? `, ${dc.changing} joining/leaving/moving` : ""}`);
+    out.push(`  ring: ${c.ring.members} members (${dcs.join("; ")})`);
+    for (const m of c.ring.downMembers) out.push(`  ${paint(m.ringState, "WARNING", style)} ${m.address}${m.dataCenter ? ` in ${m.dataCenter}` : ""}`);
+  }
+  const gossip = c.gossipActive === null ? "?" : c.gossipActive ? "on" : "OFF";
+  const cql = c.nativeTransportActive === null ? "?" : c.nativeTransportActive ? "on" : "OFF";
+  out.push(`  repair: ${c.repairState} (${c.repairDetail}) · gossip ${gossip} · native transport ${cql} · schema versions ${c.schemaVersions ?? "?"} · hint files ${c.totalHints ?? "unknown (needs Cassandra 4.1+)"}`);
+  const cached = c.facts.filter((f) => f.source === "cache").map((f) => `${f.name} ${Math.round((f.ageMs ?? 0) / 1000)}s old`);
+  out.push(`  nodetool: ${c.nodetoolRuns} run(s) this probe, ${Math.round(c.durationMs)} ms${cached.length ? `; cached: ${cached.join(", ")} (--fresh re-reads all)` : ""}`);
+  for (const note of c.notes) out.push(`  note: ${note}`);
+  return out;
 }

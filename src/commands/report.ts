@@ -4,7 +4,7 @@
  */
 import type { LoadedConfig } from "../config/load.js";
 import type { Effects } from "../effects/index.js";
-import { buildReport } from "../report/build.js";
+import { buildCycleReport } from "./cycle.js";
 import { collect } from "../report/collect.js";
 import type { HealthReport } from "../report/schema.js";
 
@@ -14,5 +14,5 @@ export interface DryRunResult {
 
 export async function reportDryRun(effects: Effects, loaded: LoadedConfig): Promise<DryRunResult> {
   const snapshot = await collect(effects, loaded.config, { fresh: false });
-  return { body: buildReport(snapshot, loaded.config) };
+  return { body: await buildCycleReport(effects, loaded.config, snapshot) };
 }

@@ -2,6 +2,7 @@
  * `status`: probes now, sends nothing, and returns the node's health as data.
  * The CLI renders it as a table or prints it as JSON (shape: STATUS_JSON_VERSION).
  */
+import type { CassandraProbeResult } from "../cassandra/probe.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { Effects } from "../effects/index.js";
 import type { ComponentResult } from "../probes/components.js";
@@ -25,6 +26,7 @@ export interface StatusView {
   readonly components: readonly ComponentResult[];
   readonly directories: readonly DirectoryResult[];
   readonly nodeFacts: NodeFacts;
+  readonly cassandra: CassandraProbeResult;
   readonly maintenance: Maintenance | null;
   readonly notes: readonly string[];
   readonly probeTimings: readonly ProbeTiming[];
@@ -50,6 +52,7 @@ export async function status(effects: Effects, loaded: LoadedConfig, options: St
     components: snapshot.components,
     directories: snapshot.directories,
     nodeFacts: snapshot.nodeFacts,
+    cassandra: snapshot.cassandra,
     maintenance: snapshot.maintenance,
     notes: snapshot.notes,
     probeTimings: snapshot.timings,

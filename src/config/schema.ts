@@ -125,9 +125,20 @@ export const ConfigSchema = z.strictObject({
       /** How many probes run at once. */
       concurrency: z.number().int().min(1).max(64).default(8),
       /** Deadline for all probing in one cycle; a probe still running then is UNKNOWN. */
-      deadlineMs: durationMs(20_000),
+      deadlineMs: durationMs(30_000), // 30 s: two nodetool JVMs and the peers fit, a minute's cycle keeps room to send
     })
-    .default({ concurrency: 8, deadlineMs: 20_000 }),
+    .default({ concurrency: 8, deadlineMs: 30_000 }),
+  cycle: z
+    .strictObject({
+      /**
+       * Deadline of a whole `report` cycle from its start: probing, then sending
+       * with retries; what is not sent by then stays in the outbox. Below the
+       * interval, so cycles never pile up. (Remediation commands have their own
+       * deadlines, remediation.commandTimeoutMs.)
+       */
+      deadlineMs: durationMs(50_000), // 50 s of a 60 s interval
+    })
+    .default({ deadlineMs: 50_000 }),
   log: z
     .strictObject({
       level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -6,6 +6,9 @@
  * script such as `cassandra-nodetool.sh` that starts a JVM must not leave the JVM
  * behind. `run` never throws: a missing command, a timeout or a crash is data.
  */
+import { constants } from "node:fs";
+import { access } from "node:fs/promises";
+import { join } from "node:path";
 import { execa } from "execa";
 
 export interface RunOptions {
@@ -60,7 +63,10 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 /** Wraps argv in `nice`/`ionice` when they exist, so probes yield CPU and I/O. */
 function withLowPriority(argv: readonly string[], tools: PriorityTools): readonly string[] {
   let out = argv;
-  if (tools.ionice) out = [tools.ionice, "-c", "3", ...out]; // idle I/O class
+  // Best-effort class at its lowest priority, not the idle class: under constant
+  // database I/O the idle class can starve, and a probe that never gets to the
+  // disk would report a healthy directory as stuck.
+  if (tools.ionice) out = [tools.ionice, "-c", "2", "-n", "7", ...out];
   if (tools.nice) out = [tools.nice, "-n", "10", ...out];
   return out;
 }
@@ -77,13 +83,19 @@ export function createProcessRunner(
 
   async function run(argv: readonly string[], options: RunOptions): Promise<RunResult> {
     const started = performance.now();
-    const [file, ...args] = options.lowPriority ? withLowPriority(argv, priorityTools) : argv;
-    if (file === undefined || file === "") {
+    const program = argv[0];
+    // Under nice/ionice a missing program would look like "ionice: exit 127";
+    // find it first, so that "not installed" stays "not installed".
+    const missing = program === undefined || program === "" ? "empty command"
+      : options.lowPriority ? await findProgram(program, options.env?.["PATH"] ?? process.env["PATH"] ?? "") : null;
+    if (missing !== null) {
       return {
         exitCode: null, signal: null, stdout: "", stderr: "", timedOut: false,
-        notFound: true, spawnError: "empty command", truncated: false, durationMs: 0,
+        notFound: true, spawnError: missing, truncated: false, durationMs: performance.now() - started,
       };
     }
+    const [file, ...args] = options.lowPriority ? withLowPriority(argv, priorityTools) : argv;
+    if (file === undefined) throw new Error("unreachable: argv checked above");
     let timedOut = false;
     let pid: number | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -145,6 +157,22 @@ export function createProcessRunner(
       live.clear();
     },
   };
+}
+
+/** null when `program` can be executed; otherwise why not ("ENOENT: ..."), as spawn would say. */
+async function findProgram(program: string, path: string): Promise<string | null> {
+  const candidates = program.includes("/") ? [program] : path.split(":").filter(Boolean).map((dir) => join(dir, program));
+  let lastError = "ENOENT";
+  for (const candidate of candidates) {
+    try {
+      await access(candidate, constants.X_OK);
+      return null;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "ENOENT";
+      if (code !== "ENOENT" && code !== "ENOTDIR") lastError = code;
+    }
+  }
+  return `${lastError}: ${program}${lastError === "ENOENT" ? " not found" : " cannot be executed"}`;
 }
 
 function firstLine(text: string): string {

@@ -113,7 +113,8 @@ export async function probeNodeFacts(
     const url = new URL(server.nodeStatusPath, server.url).toString();
     const res = await client.request({
       method: "GET", url, signal, maxResponseBytes: MAX_BODY,
-      headers: { accept: "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      // The same scheme as the apply step's PUTs (src/apply/server-api.ts).
+      headers: { accept: "application/json", ...(token ? { authorization: `Api-Token ${token}` } : {}) },
     });
     if (res.status !== 200) return fallbackFacts(await serverComponent, `the server's API answered ${res.status}`);
     return factsFromAnswer(JSON.parse(res.body.toString("utf8")) as unknown, server, await serverComponent);

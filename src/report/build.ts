@@ -7,9 +7,16 @@ import type { Config } from "../config/schema.js";
 import { NODEKEEPER_VERSION } from "../version.js";
 import type { Snapshot } from "./collect.js";
 import { HealthReportSchema } from "./schema.js";
-import type { HealthReport } from "./schema.js";
+import type { HealthReport, PhaRepairStatus } from "./schema.js";
 
-export function buildReport(snapshot: Snapshot, config: Config, reportId: string = randomUUID()): HealthReport {
+export interface BuildOptions {
+  /** From the apply state (the failover repair); NOT_REQUIRED when nothing is known. */
+  readonly phaRepairStatus?: PhaRepairStatus;
+  readonly reportId?: string;
+}
+
+export function buildReport(snapshot: Snapshot, config: Config, options: BuildOptions = {}): HealthReport {
+  const reportId = options.reportId ?? randomUUID();
   const report: HealthReport = {
     schemaVersion: 1,
     reportId,
@@ -27,14 +34,15 @@ export function buildReport(snapshot: Snapshot, config: Config, reportId: string
     componentStatuses: snapshot.components.map((c) => ({ name: c.name, status: c.status, description: c.description, resultCode: c.resultCode })),
     multiDcMigrationState: snapshot.nodeFacts.multiDcMigrationState,
     clusterState: snapshot.nodeFacts.clusterState,
-    cassandraPhaRepairStatus: "UNKNOWN",
-    cassandraRepairState: "UNKNOWN",
+    cassandraPhaRepairStatus: options.phaRepairStatus ?? "NOT_REQUIRED",
+    cassandraRepairState: snapshot.cassandra.repairState,
     directoryStatuses: snapshot.directories.map((d) => ({ nodeId: config.nodeId, path: d.path, status: d.status, details: d.details, resultCode: d.resultCode })),
     connectivityMetrics: config.peers.map((p) => ({
       nodeId: p.nodeId,
       serverConnected: false, serverLatencyMs: null,
       hostConnected: false, hostLatencyMs: null,
-      cassandraConnected: false, cassandraHints: null,
+      cassandraConnected: false,
+      cassandraHints: snapshot.cassandra.peers.find((c) => c.nodeId === p.nodeId)?.hints ?? null,
     })),
     maintenanceMode: snapshot.maintenance !== null,
   };

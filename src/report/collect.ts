@@ -3,6 +3,9 @@
  * limit, per-probe deadlines, one deadline for the whole pass). The result,
  * a Snapshot, is what `status` shows and what the health report is built from.
  */
+import { probeCassandra } from "../cassandra/probe.js";
+import type { CassandraProbeResult } from "../cassandra/probe.js";
+import { resultCode } from "../cassandra/result-codes.js";
 import type { Config } from "../config/schema.js";
 import type { Effects } from "../effects/index.js";
 import { probeComponents, selfComponent } from "../probes/components.js";
@@ -24,6 +27,7 @@ export interface Snapshot {
   readonly components: readonly ComponentResult[];
   readonly directories: readonly DirectoryResult[];
   readonly nodeFacts: NodeFacts;
+  readonly cassandra: CassandraProbeResult;
   readonly maintenance: Maintenance | null;
   /** Plain sentences about the machine itself (for example: systemd is not PID 1). */
   readonly notes: readonly string[];
@@ -36,7 +40,10 @@ export interface CollectOptions {
   readonly fresh: boolean;
 }
 
-export async function collect(effects: Effects, config: Config, _options: CollectOptions): Promise<Snapshot> {
+/** The Cassandra component, as nodetool sees the database (the unit is a component of its own). */
+export const CASSANDRA_COMPONENT = "cassandra";
+
+export async function collect(effects: Effects, config: Config, options: CollectOptions): Promise<Snapshot> {
   const started = effects.clock.monotonic();
   const engine = createProbeEngine({
     clock: effects.clock,
@@ -45,7 +52,8 @@ export async function collect(effects: Effects, config: Config, _options: Collec
   });
   const componentsPromise = probeComponents(effects, engine, config.components);
   const serverComponent = componentsPromise.then((r) => r.components.find((c) => c.name === config.server.component));
-  const [components, directories, nodeIp, nodeFacts, maintenance] = await Promise.all([
+  const cassandraBudget = () => Math.max(0, engine.deadlineAt - effects.clock.monotonic());
+  const [components, directories, nodeIp, nodeFacts, maintenance, cassandra] = await Promise.all([
     componentsPromise,
     probeDirectories(effects, engine, config.directories),
     resolveNodeIp(config.nodeIp, config.missionControl.url),
@@ -53,16 +61,41 @@ export async function collect(effects: Effects, config: Config, _options: Collec
       (signal) => probeNodeFacts(effects, config.server, serverComponent, signal),
       (failure) => fallbackFacts(undefined, failure.reason)),
     readMaintenance(config.stateDir),
+    // The Cassandra probe keeps its own budget (each nodetool run is a JVM and
+    // has its own deadline); the engine's deadline is the backstop.
+    engine.run("cassandra", cassandraBudget() + 1_000,
+      () => probeCassandra({ runner: effects.runner, clock: effects.clock }, {
+        config: config.cassandra, stateDir: config.stateDir, fresh: options.fresh,
+        peers: config.peers, deadlineMs: cassandraBudget(),
+      }),
+      (failure) => cassandraFallback(failure.reason)),
   ]);
   return {
     generatedAt: new Date(effects.clock.now()).toISOString(),
     nodeIp,
-    components: [selfComponent(), ...components.components],
+    components: [
+      selfComponent(),
+      ...components.components,
+      { name: CASSANDRA_COMPONENT, ...cassandra.health, version: cassandra.version },
+    ],
     directories,
     nodeFacts,
+    cassandra,
     maintenance,
     notes: components.notes,
     timings: engine.timings,
     durationMs: effects.clock.monotonic() - started,
+  };
+}
+
+/** What the report says of Cassandra when its probe did not return at all. */
+function cassandraFallback(reason: string): CassandraProbeResult {
+  return {
+    health: { status: "UNKNOWN", description: `Cassandra probe: ${reason}`, resultCode: resultCode("PROBE_INTERNAL_ERROR").code },
+    version: null, repairState: "UNKNOWN", repairDetail: reason, localRingState: null,
+    local: { hostId: null, address: null, dataCenter: null, rack: null, identifiedBy: null },
+    gossipActive: null, nativeTransportActive: null, mode: null,
+    peers: [], ring: null, schemaVersions: null, totalHints: null, facts: [], notes: [reason],
+    nodetoolRuns: 0, durationMs: 0,
   };
 }
