@@ -28,17 +28,29 @@ function configFile(options: GlobalOptions): string | undefined {
   return options.config ?? (process.env["NODEKEEPER_CONFIG"] || undefined);
 }
 
-async function loadEffects() {
+/**
+ * Signals. By default Ctrl-C or SIGTERM kills every child's process group and
+ * exits at once, so nothing nodekeeper started outlives it. With `graceful`
+ * (the `run` loop) the first signal only asks the loop to stop after the
+ * current cycle has sent and written its state; a second one is the hard stop.
+ */
+async function loadEffects(graceful?: AbortController) {
   const { realEffects } = await import("../effects/real.js");
   const effects = realEffects();
-  // Ctrl-C or a SIGTERM while probing: kill every child's process group first,
-  // so nothing nodekeeper started outlives it.
-  const onSignal = (signal: NodeJS.Signals) => {
+  const hard = (signal: NodeJS.Signals) => {
     effects.runner.killAll();
     process.exit(signal === "SIGINT" ? 130 : 143);
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (graceful && !graceful.signal.aborted) {
+      process.stderr.write(`nodekeeper: ${signal}: stopping after the current cycle (again to stop now)\n`);
+      graceful.abort();
+      return;
+    }
+    hard(signal);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   return effects;
 }
 
@@ -71,14 +83,22 @@ export function buildProgram(versionText: string): Command {
     .description("probe now, send nothing, print the node's health; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN")
     .option("--json", "print JSON (documented, versioned shape)")
     .option("--fresh", "bypass cached slow-changing facts (nodetool)")
-    .action(async (opts: { json?: boolean; fresh?: boolean }, cmd: Command) => {
+    .option("--textfile <dir>", "also write node_exporter textfile metrics into DIR")
+    .action(async (opts: { json?: boolean; fresh?: boolean; textfile?: string }, cmd: Command) => {
       const global = cmd.optsWithGlobals<GlobalOptions>();
       const loaded = await loadConfigFor(global);
       const effects = await loadEffects();
       const { status } = await import("../commands/status.js");
       const { nagiosExitCode } = await import("../probes/status.js");
       const view = await status(effects, loaded, { fresh: opts.fresh === true });
-      if (opts.json) write(JSON.stringify(view, null, 2) + "\n");
+      if (opts.textfile) {
+        const { writeMetrics } = await import("../commands/metrics.js");
+        await writeMetrics(opts.textfile, loaded.config.stateDir, view.snapshot, null, true);
+      }
+      if (opts.json) {
+        const { snapshot: _raw, ...json } = view;
+        write(JSON.stringify(json, null, 2) + "\n");
+      }
       else write((await import("./render-status.js")).renderStatus(view, style()));
       process.exitCode = nagiosExitCode(view.overall);
     });
@@ -87,7 +107,8 @@ export function buildProgram(versionText: string): Command {
     .command("report")
     .description("one full cycle: probe, send to Mission Control, apply the answer")
     .option("--dry-run", "probe and print the request body as JSON; send and apply nothing")
-    .action(async (opts: { dryRun?: boolean }, cmd: Command) => {
+    .option("--textfile <dir>", "also write node_exporter textfile metrics into DIR")
+    .action(async (opts: { dryRun?: boolean; textfile?: string }, cmd: Command) => {
       const global = cmd.optsWithGlobals<GlobalOptions>();
       const loaded = await loadConfigFor(global);
       const effects = await loadEffects();
@@ -96,6 +117,10 @@ export function buildProgram(versionText: string): Command {
         const { logger, secrets } = await cycleLogger(loaded.config);
         const result = await runCycle(effects, loaded.config, { command: "report", logger, secrets });
         logger.info({ exitCode: result.exitCode, durationMs: Math.round(result.durationMs) }, result.summary);
+        if (opts.textfile && result.snapshot) {
+          const { writeMetrics } = await import("../commands/metrics.js");
+          await writeMetrics(opts.textfile, loaded.config.stateDir, result.snapshot, result.durationMs, true);
+        }
         write(`${result.summary}\n`);
         process.exitCode = result.exitCode;
         return;
@@ -104,6 +129,96 @@ export function buildProgram(versionText: string): Command {
       const result = await reportDryRun(effects, loaded);
       write(JSON.stringify(result.body, null, 2) + "\n");
       process.exitCode = EXIT.OK;
+    });
+
+  program
+    .command("run")
+    .description("the report cycle in a loop, on the minute, until SIGTERM or SIGINT (then exit 0)")
+    .option("--interval <duration>", "time between cycles: 60s, 5m, 1500ms", "60s")
+    .option("--textfile <dir>", "write node_exporter textfile metrics into DIR after each cycle")
+    .addOption(new Option("--cycles <n>", "stop after N cycles (tests, benchmarks)").hideHelp())
+    .addOption(new Option("--immediate", "start the first cycle at once, not in the node's slot").hideHelp())
+    .action(async (opts: { interval: string; textfile?: string; cycles?: string; immediate?: boolean }, cmd: Command) => {
+      const loaded = await loadConfigFor(cmd.optsWithGlobals<GlobalOptions>());
+      const { parseInterval } = await import("../commands/schedule.js");
+      const intervalMs = parseInterval(opts.interval);
+      if (intervalMs === null || intervalMs < 1_000) throw new CliError(`--interval: expected a duration of at least 1s, such as 60s or 5m, got ${JSON.stringify(opts.interval)}`, EXIT.USAGE);
+      const stop = new AbortController();
+      const effects = await loadEffects(stop);
+      const { runLoop } = await import("../commands/run.js");
+      const { logger, secrets } = await cycleLogger(loaded.config);
+      const textfile = opts.textfile;
+      const metrics = textfile ? (await import("../commands/metrics.js")).writeMetrics : null;
+      await runLoop(effects, loaded.config, {
+        intervalMs, logger, stop: stop.signal, secrets,
+        ...(opts.cycles ? { maxCycles: Number(opts.cycles) } : {}),
+        ...(opts.immediate ? { immediate: true } : {}),
+        afterCycle: async (result) => {
+          if (metrics && textfile && result.snapshot) await metrics(textfile, loaded.config.stateDir, result.snapshot, result.durationMs, true);
+        },
+      });
+      // The cycle's outcome is logged; a loop that ends on request ends well.
+      process.exitCode = EXIT.OK;
+    });
+
+  program
+    .command("check")
+    .description("one Nagios line and exit code (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)")
+    .argument("<area>", "components, directories, cassandra, connectivity or cluster")
+    .option("-w, --warning <range>", "Nagios range for the area's number (directories: free, cassandra: hints/down, connectivity: latency/down)")
+    .option("-c, --critical <range>", "Nagios range, as --warning")
+    .option("--json", "print the verdict as JSON")
+    .action(async (area: string, opts: { warning?: string; critical?: string; json?: boolean }, cmd: Command) => {
+      const { CHECK_AREAS } = await import("../check/checks.js");
+      const known = CHECK_AREAS as readonly string[];
+      if (!known.includes(area)) throw new CliError(`check: unknown area ${JSON.stringify(area)} (one of: ${known.join(", ")})`, EXIT.USAGE);
+      const loaded = await loadConfigFor(cmd.optsWithGlobals<GlobalOptions>());
+      const effects = await loadEffects();
+      const { check } = await import("../commands/check.js");
+      const outcome = await check(effects, loaded.config, area as (typeof CHECK_AREAS)[number], {
+        warning: opts.warning, critical: opts.critical,
+        maxAnswerAgeMs: loaded.config.checks.clusterAnswerMaxAgeMs,
+      });
+      if (!outcome.ok) throw new CliError(outcome.error.message, EXIT.USAGE);
+      const { result } = outcome;
+      if (opts.json) write(JSON.stringify(result.json, null, 2) + "\n");
+      else write([result.line, ...result.details].join("\n") + "\n");
+      process.exitCode = result.exitCode;
+    });
+
+  program
+    .command("systemd")
+    .description("print (or --write) a hardened oneshot service + timer and a service for `run`")
+    .option("--write <dir>", "write the unit files into DIR (e.g. /etc/systemd/system)")
+    .option("--user <name>", "the dedicated user the units run as", "nodekeeper")
+    .option("--interval <seconds>", "the timer's interval in seconds", "60")
+    .option("--textfile <dir>", "node_exporter textfile folder for the units' commands")
+    .action(async (opts: { write?: string; user: string; interval: string; textfile?: string }, cmd: Command) => {
+      const global = cmd.optsWithGlobals<GlobalOptions>();
+      const loaded = await loadConfigFor(global);
+      const { renderUnits, unitOptionsProblems, writeUnits } = await import("../commands/systemd-units.js");
+      const path = await import("node:path");
+      const resolve = (p: string) => path.resolve(p);
+      const options = {
+        nodekeeperPath: resolve(process.argv[1] ?? "nodekeeper"),
+        nodePath: process.execPath,
+        configFile: loaded.file ?? "/etc/nodekeeper/nodekeeper.json",
+        stateDir: loaded.config.stateDir,
+        dataDirs: loaded.config.directories.map((d) => d.path),
+        user: opts.user,
+        intervalSec: Number(opts.interval),
+        ...(opts.textfile ? { textfileDir: resolve(opts.textfile) } : {}),
+      };
+      const problems = unitOptionsProblems(options);
+      if (problems.length > 0) throw new CliError(`systemd: ${problems.join("; ")}`, EXIT.USAGE);
+      const units = renderUnits(options);
+      if (opts.write) {
+        await writeUnits(opts.write, units);
+        for (const u of units) write(`wrote ${path.join(resolve(opts.write), u.name)}\n`);
+        write("then: systemctl daemon-reload && systemctl enable --now nodekeeper.timer\n");
+      } else {
+        for (const u of units) write(`# ---- ${u.name}\n${u.content}\n`);
+      }
     });
 
   const maintenance = program.command("maintenance").description("nodekeeper's maintenance mode: reports say so, and no remediation action runs");

@@ -1,5 +1,6 @@
 /** The human form of `status`. */
 import type { StatusView } from "../commands/status.js";
+import { toPeerTableRows } from "../probes/connectivity/index.js";
 import { formatBytes } from "../probes/directories.js";
 import { NODEKEEPER_VERSION } from "../version.js";
 import { bold, paint, renderTable } from "./table.js";
@@ -44,6 +45,8 @@ export function renderStatus(view: StatusView, style: Style): string {
   );
   out.push("");
   out.push(...renderCassandra(view, style));
+  out.push("");
+  out.push(...renderPeers(view, style));
   if (view.notes.length > 0) {
     out.push("");
     for (const note of view.notes) out.push(`Note: ${note}`);
@@ -67,5 +70,21 @@ function renderCassandra(view: StatusView, style: Style): string[] {
   const cached = c.facts.filter((f) => f.source === "cache").map((f) => `${f.name} ${Math.round((f.ageMs ?? 0) / 1000)}s old`);
   out.push(`  nodetool: ${c.nodetoolRuns} run(s) this probe, ${Math.round(c.durationMs)} ms${cached.length ? `; cached: ${cached.join(", ")} (--fresh re-reads all)` : ""}`);
   for (const note of c.notes) out.push(`  note: ${note}`);
+  return out;
+}
+
+function renderPeers(view: StatusView, style: Style): string[] {
+  const { summary, peers } = view.connectivity;
+  if (peers.length === 0) return [`${bold("Peers", style)}: none configured`];
+  const hints = new Map(view.cassandra.peers.map((p) => [p.nodeId, p.hints]));
+  const ring = new Map(view.cassandra.peers.flatMap((p) => (p.ringState ? [[p.nodeId, p.ringState] as const] : [])));
+  const rows = toPeerTableRows(peers, { hints, ring });
+  const out = [`${bold("Peers", style)}: ${paint(summary.status, summary.status, style)} ${summary.summary}`];
+  out.push(...renderTable(
+    ["NODE", "ADDRESS", "HOST", "SERVER", "CASSANDRA", "HINTS", "RING"],
+    rows.map((r) => [r.node, r.address, r.host, r.server, r.cassandra, r.hints, r.ring]),
+    style,
+  ));
+  for (const r of rows) for (const p of r.problems) out.push(`  ${r.node}: ${p}`);
   return out;
 }

@@ -13,6 +13,9 @@ import type { Maintenance } from "../state/maintenance.js";
 import { worstStatus } from "../probes/status.js";
 import type { Status } from "../probes/status.js";
 import { collect } from "../report/collect.js";
+import type { Snapshot } from "../report/collect.js";
+import { connectivityStatus } from "../probes/connectivity/index.js";
+import type { ConnectivityStatus, PeerConnectivity } from "../probes/connectivity/index.js";
 
 /** Bumped when a field of `status --json` changes meaning or goes away (adding fields does not bump it). */
 export const STATUS_JSON_VERSION = 1;
@@ -27,9 +30,12 @@ export interface StatusView {
   readonly directories: readonly DirectoryResult[];
   readonly nodeFacts: NodeFacts;
   readonly cassandra: CassandraProbeResult;
+  readonly connectivity: { readonly summary: ConnectivityStatus; readonly peers: readonly PeerConnectivity[] };
   readonly maintenance: Maintenance | null;
   readonly notes: readonly string[];
   readonly probeTimings: readonly ProbeTiming[];
+  /** The raw snapshot, for the textfile; not part of the JSON. */
+  readonly snapshot: Snapshot;
   readonly durationMs: number;
 }
 
@@ -40,9 +46,11 @@ export interface StatusOptions {
 export async function status(effects: Effects, loaded: LoadedConfig, options: StatusOptions): Promise<StatusView> {
   const { config } = loaded;
   const snapshot = await collect(effects, config, { fresh: options.fresh });
+  const peers = connectivityStatus(snapshot.connectivity);
   const overall = worstStatus([
     ...snapshot.components.map((c) => c.status),
     ...snapshot.directories.map((d) => d.status),
+    peers.status,
   ]);
   return {
     statusVersion: STATUS_JSON_VERSION,
@@ -53,9 +61,11 @@ export async function status(effects: Effects, loaded: LoadedConfig, options: St
     directories: snapshot.directories,
     nodeFacts: snapshot.nodeFacts,
     cassandra: snapshot.cassandra,
+    connectivity: { summary: peers, peers: snapshot.connectivity },
     maintenance: snapshot.maintenance,
     notes: snapshot.notes,
     probeTimings: snapshot.timings,
+    snapshot,
     durationMs: snapshot.durationMs,
   };
 }

@@ -139,6 +139,12 @@ export const ConfigSchema = z.strictObject({
       deadlineMs: durationMs(50_000), // 50 s of a 60 s interval
     })
     .default({ deadlineMs: 50_000 }),
+  checks: z
+    .strictObject({
+      /** `check cluster` is UNKNOWN when Mission Control's last answer is older than this. */
+      clusterAnswerMaxAgeMs: durationMs(180_000), // 3 min: three missed minutes
+    })
+    .default({ clusterAnswerMaxAgeMs: 180_000 }),
   log: z
     .strictObject({
       level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -292,15 +292,17 @@ export async function exchange(deps: ExchangeDeps, input: ExchangeInput): Promis
 
 async function persistLastExchange(deps: ExchangeDeps, input: ExchangeInput, o: ExchangeOutcome, problem: (t: string) => void): Promise<void> {
   try {
+    const now = new Date(deps.clock.now()).toISOString();
+    const previous = await readLastExchange(input.stateDir);
+    const before = previous.state === "ok" ? previous.value : null;
     let offset = o.clockOffsetMs;
-    let measuredAt: string | null = offset !== null ? new Date(deps.clock.now()).toISOString() : null;
-    if (offset === null) {
-      const previous = await readLastExchange(input.stateDir);
-      if (previous.state === "ok") {
-        offset = previous.value.clockOffsetMs;
-        measuredAt = previous.value.clockOffsetMeasuredAt;
-      }
+    let measuredAt: string | null = offset !== null ? now : null;
+    if (offset === null && before) {
+      offset = before.clockOffsetMs;
+      measuredAt = before.clockOffsetMeasuredAt;
     }
+    // Kept across failed exchanges: monitors alert on its age.
+    const lastDeliveredAt = o.counts.delivered > 0 ? now : (before?.lastDeliveredAt ?? null);
     const record: LastExchange = {
       version: 1,
       startedAt: o.startedAt,
@@ -317,6 +319,7 @@ async function persistLastExchange(deps: ExchangeDeps, input: ExchangeInput, o: 
       durationMs: o.durationMs,
       clockOffsetMs: offset,
       clockOffsetMeasuredAt: measuredAt,
+      lastDeliveredAt,
     };
     await writeLastExchange(input.stateDir, record);
   } catch (error) {

@@ -39,6 +39,8 @@ export const LastExchangeSchema = z.object({
   /** Mission Control's time − ours, in ms (clock-offset.ts); null when never measured. */
   clockOffsetMs: z.number().nullable(),
   clockOffsetMeasuredAt: z.string().nullable(),
+  /** When a report last reached Mission Control (this or an earlier exchange); null: never. */
+  lastDeliveredAt: z.string().nullable().default(null),
 });
 export type LastExchange = z.infer<typeof LastExchangeSchema>;
 

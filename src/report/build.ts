@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Config } from "../config/schema.js";
+import { toConnectivityMetric } from "../probes/connectivity/index.js";
 import { NODEKEEPER_VERSION } from "../version.js";
 import type { Snapshot } from "./collect.js";
 import { HealthReportSchema } from "./schema.js";
@@ -37,13 +38,8 @@ export function buildReport(snapshot: Snapshot, config: Config, options: BuildOp
     cassandraPhaRepairStatus: options.phaRepairStatus ?? "NOT_REQUIRED",
     cassandraRepairState: snapshot.cassandra.repairState,
     directoryStatuses: snapshot.directories.map((d) => ({ nodeId: config.nodeId, path: d.path, status: d.status, details: d.details, resultCode: d.resultCode })),
-    connectivityMetrics: config.peers.map((p) => ({
-      nodeId: p.nodeId,
-      serverConnected: false, serverLatencyMs: null,
-      hostConnected: false, hostLatencyMs: null,
-      cassandraConnected: false,
-      cassandraHints: snapshot.cassandra.peers.find((c) => c.nodeId === p.nodeId)?.hints ?? null,
-    })),
+    connectivityMetrics: snapshot.connectivity.map((peer) =>
+      toConnectivityMetric(peer, snapshot.cassandra.peers.find((c) => c.nodeId === peer.nodeId)?.hints ?? null)),
     maintenanceMode: snapshot.maintenance !== null,
   };
   // The same schema the sender uses: a body that fails it is a bug here, and

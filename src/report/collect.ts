@@ -15,6 +15,8 @@ import type { DirectoryResult } from "../probes/directories.js";
 import { createProbeEngine } from "../probes/engine.js";
 import type { ProbeTiming } from "../probes/engine.js";
 import { resolveNodeIp } from "../probes/node-ip.js";
+import { probeConnectivity } from "../probes/connectivity/index.js";
+import type { PeerConnectivity } from "../probes/connectivity/index.js";
 import { fallbackFacts, probeNodeFacts } from "../probes/node-facts.js";
 import type { NodeFacts } from "../probes/node-facts.js";
 import { readMaintenance } from "../state/maintenance.js";
@@ -28,6 +30,8 @@ export interface Snapshot {
   readonly directories: readonly DirectoryResult[];
   readonly nodeFacts: NodeFacts;
   readonly cassandra: CassandraProbeResult;
+  /** One per configured peer, in configuration order. */
+  readonly connectivity: readonly PeerConnectivity[];
   readonly maintenance: Maintenance | null;
   /** Plain sentences about the machine itself (for example: systemd is not PID 1). */
   readonly notes: readonly string[];
@@ -53,7 +57,7 @@ export async function collect(effects: Effects, config: Config, options: Collect
   const componentsPromise = probeComponents(effects, engine, config.components);
   const serverComponent = componentsPromise.then((r) => r.components.find((c) => c.name === config.server.component));
   const cassandraBudget = () => Math.max(0, engine.deadlineAt - effects.clock.monotonic());
-  const [components, directories, nodeIp, nodeFacts, maintenance, cassandra] = await Promise.all([
+  const [components, directories, nodeIp, nodeFacts, maintenance, cassandra, connectivity] = await Promise.all([
     componentsPromise,
     probeDirectories(effects, engine, config.directories),
     resolveNodeIp(config.nodeIp, config.missionControl.url),
@@ -69,6 +73,11 @@ export async function collect(effects: Effects, config: Config, options: Collect
         peers: config.peers, deadlineMs: cassandraBudget(),
       }),
       (failure) => cassandraFallback(failure.reason)),
+    // Peers fan out under their own limit (connectivity.concurrency) inside
+    // what is left of the cycle; the probe never throws and closes every socket.
+    config.peers.length === 0 ? Promise.resolve([]) : probeConnectivity({
+      peers: config.peers, config: config.connectivity, deadlineMs: Math.max(0, engine.deadlineAt - effects.clock.monotonic()),
+    }),
   ]);
   return {
     generatedAt: new Date(effects.clock.now()).toISOString(),
@@ -81,6 +90,7 @@ export async function collect(effects: Effects, config: Config, options: Collect
     directories,
     nodeFacts,
     cassandra,
+    connectivity,
     maintenance,
     notes: components.notes,
     timings: engine.timings,

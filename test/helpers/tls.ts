@@ -4,7 +4,7 @@
  * expired certificate. Nothing is committed: keys are made fresh per run.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -69,6 +69,8 @@ let cached: TestPki | undefined;
 export function makeTestPki(): TestPki {
   if (cached) return cached;
   const dir = mkdtempSync(join(tmpdir(), "nk-pki-"));
+  // The folder holds private keys: gone when the test process ends.
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   makeCa(dir, "ca");
   makeCa(dir, "other-ca");
   makeLeaf(dir, "server", "ca");

@@ -1,0 +1,79 @@
+/**
+ * `check <area>`: one Nagios line and exit code, for runbooks and monitors.
+ * Each area probes only what it needs (checking the directories must not
+ * start a nodetool JVM), under the same engine and deadlines as `status`.
+ */
+import { probeCassandra } from "../cassandra/probe.js";
+import { checkCassandra, checkCluster, checkComponents, checkConnectivity, checkDirectories, parseThresholdArgs } from "../check/checks.js";
+import type { CheckArea, CheckResult, UsageError } from "../check/checks.js";
+import type { Config } from "../config/schema.js";
+import type { Effects } from "../effects/index.js";
+import { probeComponents, selfComponent } from "../probes/components.js";
+import { probeDirectories } from "../probes/directories.js";
+import { createProbeEngine } from "../probes/engine.js";
+import { probeConnectivity, toConnectivityMetric } from "../probes/connectivity/index.js";
+import { readInstructions } from "../state/instructions.js";
+
+export interface CheckOptions {
+  readonly warning?: string | undefined;
+  readonly critical?: string | undefined;
+  /** Mission Control's answer older than this is stale: `check cluster` is UNKNOWN. */
+  readonly maxAnswerAgeMs: number;
+}
+
+export async function check(
+  effects: Effects,
+  config: Config,
+  area: CheckArea,
+  options: CheckOptions,
+): Promise<{ ok: true; result: CheckResult } | { ok: false; error: UsageError }> {
+  const parsed = parseThresholdArgs(area, options);
+  if (!parsed.ok) return { ok: false, error: parsed.error };
+  const engine = createProbeEngine({ clock: effects.clock, concurrency: config.probes.concurrency, deadlineMs: config.probes.deadlineMs });
+  switch (area) {
+    case "components": {
+      const { components } = await probeComponents(effects, engine, config.components);
+      return { ok: true, result: checkComponents([selfComponent(), ...components]) };
+    }
+    case "directories": {
+      const t = parsed.thresholds as { free?: Parameters<typeof checkDirectories>[1] };
+      return { ok: true, result: checkDirectories(await probeDirectories(effects, engine, config.directories), t.free) };
+    }
+    case "cassandra": {
+      const c = await probeCassandra({ runner: effects.runner, clock: effects.clock }, {
+        config: config.cassandra, stateDir: config.stateDir, fresh: false, peers: config.peers, deadlineMs: config.probes.deadlineMs,
+      });
+      const down = c.ring ? c.ring.downMembers.length : null;
+      return {
+        ok: true,
+        result: checkCassandra({
+          status: c.health.status, description: c.health.description, resultCode: c.health.resultCode,
+          reachable: c.localRingState !== null || c.ring !== null,
+          peersDown: down, hintFiles: c.totalHints, schemaVersions: c.schemaVersions, repairState: c.repairState,
+        }, parsed.thresholds),
+      };
+    }
+    case "connectivity": {
+      const results = await probeConnectivity({ peers: config.peers, config: config.connectivity, deadlineMs: config.probes.deadlineMs });
+      const metrics = results.map((r) => ({ ...toConnectivityMetric(r, null), probed: r.probed }));
+      return { ok: true, result: checkConnectivity(metrics, parsed.thresholds) };
+    }
+    case "cluster": {
+      const read = await readInstructions(config.stateDir);
+      const record = read.state === "ok" || read.state === "fallback" ? read.record : null;
+      return {
+        ok: true,
+        result: checkCluster({
+          answer: record ? {
+            clusterStatus: record.instructions.clusterStatus,
+            clusterStatusDescription: record.instructions.clusterStatusDescription,
+            nodeStatuses: record.instructions.nodeStatuses,
+            receivedAt: record.receivedAt,
+          } : null,
+          now: new Date(effects.clock.now()),
+          maxAgeMs: options.maxAnswerAgeMs,
+        }),
+      };
+    }
+  }
+}

@@ -1,0 +1,30 @@
+/** The Prometheus textfile (`--textfile DIR`) from a snapshot and the exchange state. */
+import { readLastExchange, readOutboxSummary } from "../mission-control/index.js";
+import { toConnectivityMetric } from "../probes/connectivity/index.js";
+import { renderMetrics, writeTextfile } from "../report/prometheus.js";
+import type { Snapshot } from "../report/collect.js";
+import { NODEKEEPER_VERSION } from "../version.js";
+
+export async function writeMetrics(
+  dir: string,
+  stateDir: string,
+  snapshot: Snapshot,
+  cycleDurationMs: number | null,
+  withExchange: boolean,
+): Promise<string> {
+  const [last, outbox] = withExchange
+    ? await Promise.all([readLastExchange(stateDir), readOutboxSummary(stateDir)])
+    : [null, null];
+  const delivered = last?.state === "ok" ? last.value.lastDeliveredAt : null;
+  const text = renderMetrics({
+    version: NODEKEEPER_VERSION,
+    components: snapshot.components,
+    directories: snapshot.directories,
+    peers: snapshot.connectivity.map((p) =>
+      toConnectivityMetric(p, snapshot.cassandra.peers.find((c) => c.nodeId === p.nodeId)?.hints ?? null)),
+    lastExchangeSuccessAt: delivered ? new Date(delivered) : null,
+    outboxReports: outbox ? outbox.depth : null,
+    cycleDurationMs,
+  });
+  return writeTextfile(dir, text);
+}

@@ -1,0 +1,79 @@
+/**
+ * `run`: the report cycle in a loop, on the interval's boundary plus a stable
+ * per-node offset, never two cycles at once. A stop request (SIGTERM/SIGINT)
+ * lets the current cycle finish its send and write its state, then the loop
+ * ends with exit code 0. Under systemd (NOTIFY_SOCKET set) it says READY once
+ * the first cycle is done and feeds the watchdog after every cycle.
+ */
+import type { Config } from "../config/schema.js";
+import type { Effects } from "../effects/index.js";
+import { logOnChange } from "../effects/log.js";
+import type { Logger } from "../effects/log.js";
+import { runCycle } from "./cycle.js";
+import type { CycleResult } from "./cycle.js";
+import { nextSlot, nodeOffsetMs } from "./schedule.js";
+
+export interface RunOptions {
+  readonly intervalMs: number;
+  readonly logger: Logger;
+  /** Aborted on SIGTERM/SIGINT: no new cycle starts. */
+  readonly stop: AbortSignal;
+  readonly secrets?: readonly string[];
+  /** Called after each cycle (metrics textfile, tests). */
+  readonly afterCycle?: (result: CycleResult) => Promise<void>;
+  /** Stop after this many cycles (benchmarks, tests); unlimited by default. */
+  readonly maxCycles?: number;
+  /** Start the first cycle at once instead of waiting for the node's slot. */
+  readonly immediate?: boolean;
+}
+
+export interface RunSummary {
+  readonly cycles: number;
+  readonly lastExitCode: number | null;
+}
+
+export async function runLoop(effects: Effects, config: Config, options: RunOptions): Promise<RunSummary> {
+  const { logger, stop, intervalMs } = options;
+  const offset = nodeOffsetMs(config.nodeId, intervalMs);
+  const memory = new Map<string, string>();
+  const notify = process.env["NOTIFY_SOCKET"] ? (state: string) => sdNotify(effects, state, logger) : null;
+  let cycles = 0;
+  let lastExitCode: number | null = null;
+  logger.info({ intervalMs, offsetMs: offset }, `run: a cycle every ${intervalMs / 1000} s, at ${(offset / 1000).toFixed(1)} s past each boundary`);
+  let first = true;
+  while (!stop.aborted && (options.maxCycles === undefined || cycles < options.maxCycles)) {
+    if (!(first && options.immediate)) {
+      const wait = nextSlot(effects.clock.now(), intervalMs, offset) - effects.clock.now();
+      await effects.clock.sleep(wait, stop);
+      if (stop.aborted) break;
+    }
+    first = false;
+    const result = await runCycle(effects, config, { command: "run", logger, secrets: options.secrets });
+    cycles++;
+    lastExitCode = result.exitCode;
+    // One line when something changes, not sixty an hour saying the same.
+    logOnChange(logger, memory, "cycle", `${result.exitCode}`, (l) =>
+      (result.exitCode === 0 ? l.info.bind(l) : l.warn.bind(l))({ exitCode: result.exitCode }, result.summary));
+    if (result.durationMs > intervalMs) {
+      logger.warn({ durationMs: Math.round(result.durationMs), intervalMs }, "cycle took longer than the interval; the slots it overran are skipped");
+    }
+    logger.debug({ durationMs: Math.round(result.durationMs), cpuUserMs: Math.round(process.cpuUsage().user / 1000) }, "cycle done");
+    await options.afterCycle?.(result).catch((error: unknown) => logger.warn({ err: error }, "after-cycle step failed"));
+    if (notify) {
+      if (cycles === 1) await notify("READY=1");
+      await notify("WATCHDOG=1");
+    }
+  }
+  if (notify) await notify("STOPPING=1");
+  logger.info({ cycles }, "run: stopped");
+  return { cycles, lastExitCode };
+}
+
+/**
+ * Node cannot write to a unix datagram socket, so the notification goes
+ * through `systemd-notify` (the unit sets NotifyAccess=all for that).
+ */
+async function sdNotify(effects: Effects, state: string, logger: Logger): Promise<void> {
+  const r = await effects.runner.run(["systemd-notify", state], { timeoutMs: 5_000 });
+  if (r.exitCode !== 0) logger.debug({ state, stderr: r.stderr.trim(), exitCode: r.exitCode }, "systemd-notify failed");
+}
