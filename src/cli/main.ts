@@ -221,6 +221,20 @@ export function buildProgram(versionText: string): Command {
       }
     });
 
+  program
+    .command("dev")
+    .description("a one-command local demo: Mission Control, a simulated cluster and a failover, all on loopback")
+    .option("--speed <factor>", "run the demo's clock this many times faster", "1")
+    .option("--keep <dir>", "keep the demo's files in DIR (default: a temporary folder, removed at the end)")
+    .action(async (opts: { speed: string; keep?: string }) => {
+      const speed = Number(opts.speed);
+      if (!Number.isFinite(speed) || speed <= 0) throw new CliError(`--speed: expected a positive number, got ${JSON.stringify(opts.speed)}`, EXIT.USAGE);
+      const stop = new AbortController();
+      const effects = await loadEffects(stop);
+      const { runDev } = await import("../dev/index.js");
+      process.exitCode = await runDev({ effects, speed, keepDir: opts.keep, signal: stop.signal, out: write, style: style() });
+    });
+
   const maintenance = program.command("maintenance").description("nodekeeper's maintenance mode: reports say so, and no remediation action runs");
   maintenance
     .command("on")
