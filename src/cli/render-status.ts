@@ -44,6 +44,8 @@ export function renderStatus(view: StatusView, style: Style): string {
     ),
   );
   out.push("");
+  out.push(...renderMissionControl(view, style));
+  out.push("");
   out.push(...renderCassandra(view, style));
   out.push("");
   out.push(...renderPeers(view, style));
@@ -86,5 +88,27 @@ function renderPeers(view: StatusView, style: Style): string[] {
     style,
   ));
   for (const r of rows) for (const p of r.problems) out.push(`  ${r.node}: ${p}`);
+  return out;
+}
+
+function renderMissionControl(view: StatusView, style: Style): string[] {
+  const mc = view.missionControl;
+  const out: string[] = [];
+  if (!mc.url) out.push(`${bold("Mission Control", style)}: not configured (missionControl.url); reports are not sent`);
+  else {
+    const last = mc.lastExchange;
+    out.push(`${bold("Mission Control", style)} ${mc.url}`);
+    out.push(last
+      ? `  last exchange ${last.finishedAt}: ${last.summary} (exit ${last.exitCode})${last.lastDeliveredAt ? `; last delivered ${last.lastDeliveredAt}` : "; nothing delivered yet"}`
+      : `  no exchange yet${mc.lastExchangeProblem ? ` (${mc.lastExchangeProblem})` : ""}`);
+  }
+  const o = mc.outbox;
+  if (o.depth > 0 || o.droppedTotal > 0 || o.problem) {
+    out.push(`  outbox: ${o.depth} report(s) waiting (${o.bytes} bytes)${o.oldest?.generatedAt ? `, oldest from ${o.oldest.generatedAt}` : ""}; ${o.droppedTotal} dropped in all${o.lastDrop ? ` (last ${o.lastDrop.count} at ${o.lastDrop.at}: ${o.lastDrop.reason})` : ""}${o.problem ? `; ${o.problem}` : ""}`);
+  }
+  out.push(`  clock: ${mc.clockOffset.status === "WARNING" ? paint(mc.clockOffset.text, "WARNING", style) : mc.clockOffset.text}`);
+  if (mc.cycleRunning) out.push(`  a cycle is running now: ${mc.cycleRunning}`);
+  out.push(`${bold("Instructions", style)} (cassandraPhaRepairStatus ${view.instructions.cassandraPhaRepairStatus}):`);
+  for (const line of view.instructions.lines) out.push(`  ${line}`);
   return out;
 }

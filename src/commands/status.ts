@@ -3,7 +3,12 @@
  * The CLI renders it as a table or prints it as JSON (shape: STATUS_JSON_VERSION).
  */
 import type { CassandraProbeResult } from "../cassandra/probe.js";
+import { explainApplyState, phaRepairStatusFor, readApplyState } from "../apply/index.js";
 import type { LoadedConfig } from "../config/load.js";
+import { clockOffsetStatus, describeClockOffset, readLastExchange, readOutboxSummary } from "../mission-control/index.js";
+import type { LastExchange, OutboxSummary } from "../mission-control/index.js";
+import type { PhaRepairStatus } from "../report/schema.js";
+import { readCycleLock } from "../state/lock.js";
 import type { Effects } from "../effects/index.js";
 import type { ComponentResult } from "../probes/components.js";
 import type { DirectoryResult } from "../probes/directories.js";
@@ -32,6 +37,23 @@ export interface StatusView {
   readonly cassandra: CassandraProbeResult;
   readonly connectivity: { readonly summary: ConnectivityStatus; readonly peers: readonly PeerConnectivity[] };
   readonly maintenance: Maintenance | null;
+  readonly missionControl: {
+    readonly url: string | null;
+    readonly lastExchange: LastExchange | null;
+    /** Why last-exchange.json could not be read, if so. */
+    readonly lastExchangeProblem: string | null;
+    readonly outbox: OutboxSummary;
+    readonly clockOffset: { readonly ms: number | null; readonly status: "OK" | "WARNING" | "UNKNOWN"; readonly text: string };
+    /** A cycle running right now, if any. */
+    readonly cycleRunning: string | null;
+  };
+  /** What Mission Control asked, what nodekeeper did, what is left for a person: plain sentences. */
+  readonly instructions: {
+    readonly lines: readonly string[];
+    readonly cassandraPhaRepairStatus: PhaRepairStatus;
+    /** The state file had to be recovered (torn or corrupt): what happened. */
+    readonly recovery: string | null;
+  };
   readonly notes: readonly string[];
   readonly probeTimings: readonly ProbeTiming[];
   /** The raw snapshot, for the textfile; not part of the JSON. */
@@ -45,12 +67,23 @@ export interface StatusOptions {
 
 export async function status(effects: Effects, loaded: LoadedConfig, options: StatusOptions): Promise<StatusView> {
   const { config } = loaded;
-  const snapshot = await collect(effects, config, { fresh: options.fresh });
+  const [snapshot, last, outbox, applyRead, lock] = await Promise.all([
+    collect(effects, config, { fresh: options.fresh }),
+    readLastExchange(config.stateDir),
+    readOutboxSummary(config.stateDir),
+    readApplyState(config.stateDir, effects.clock),
+    readCycleLock(config.stateDir),
+  ]);
   const peers = connectivityStatus(snapshot.connectivity);
+  const lastExchange = last.state === "ok" ? last.value : null;
+  const offsetMs = lastExchange?.clockOffsetMs ?? null;
+  const clock = { ms: offsetMs, status: clockOffsetStatus(offsetMs), text: describeClockOffset(offsetMs) };
   const overall = worstStatus([
     ...snapshot.components.map((c) => c.status),
     ...snapshot.directories.map((d) => d.status),
     peers.status,
+    // A clock off by more than 30 s makes every timestamp of the report wrong.
+    ...(clock.status === "WARNING" ? ["WARNING" as const] : []),
   ]);
   return {
     statusVersion: STATUS_JSON_VERSION,
@@ -63,6 +96,19 @@ export async function status(effects: Effects, loaded: LoadedConfig, options: St
     cassandra: snapshot.cassandra,
     connectivity: { summary: peers, peers: snapshot.connectivity },
     maintenance: snapshot.maintenance,
+    missionControl: {
+      url: config.missionControl.url ?? null,
+      lastExchange,
+      lastExchangeProblem: last.state === "unreadable" ? last.reason : null,
+      outbox,
+      clockOffset: clock,
+      cycleRunning: lock.state === "held" ? `${lock.holder.command} (pid ${lock.holder.pid}, since ${lock.holder.acquiredAt})` : null,
+    },
+    instructions: {
+      lines: applyRead.error ? [`the apply state cannot be read: ${applyRead.error}`] : explainApplyState(applyRead.state, effects.clock.now(), applyRead.recovery),
+      cassandraPhaRepairStatus: phaRepairStatusFor(applyRead.state),
+      recovery: applyRead.recovery ? JSON.stringify(applyRead.recovery) : null,
+    },
     notes: snapshot.notes,
     probeTimings: snapshot.timings,
     snapshot,
