@@ -64,7 +64,11 @@ export async function runCycle(effects: Effects, config: Config, options: CycleO
     return { exitCode, summary, snapshot: null, report: null, exchange: null, apply: null, durationMs: elapsed() };
   }
   try {
+    const phase = (name: string, since: number) => logger.debug({ phase: name, ms: Math.round(effects.clock.monotonic() - since) }, "cycle phase");
+    let mark = effects.clock.monotonic();
     const snapshot = await collect(effects, config, { fresh: false });
+    phase("probe", mark);
+    mark = effects.clock.monotonic();
     const report = await buildCycleReport(effects, config, snapshot);
     const outcome = await exchange(
       { http: effects.http, clock: effects.clock, logger },
@@ -73,6 +77,8 @@ export async function runCycle(effects: Effects, config: Config, options: CycleO
         deadlineAt, userAgent: `nodekeeper/${NODEKEEPER_VERSION}`, signal: options.signal,
       },
     );
+    phase("exchange", mark);
+    mark = effects.clock.monotonic();
     // Refused (400/401/403/409/422) or misconfigured: act on nothing this cycle.
     const apply = outcome.exitCode === 4 || outcome.exitCode === 64 ? null : await applyCycle(
       {
@@ -91,6 +97,7 @@ export async function runCycle(effects: Effects, config: Config, options: CycleO
         mode: { dryRun: false, maintenance: snapshot.maintenance !== null },
       },
     );
+    phase("apply", mark);
     for (const failed of apply?.failed ?? []) logger.error({ action: failed }, "action failed; retried next cycle");
     for (const done of apply?.done ?? []) logger.info({ action: done }, "action done");
     const actions = apply ? ` · actions: ${apply.done.length} done, ${apply.failed.length} failed, ${apply.wouldRun.length} would run` : "";

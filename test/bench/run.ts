@@ -1,0 +1,233 @@
+/**
+ * `npm run bench`: nodekeeper's cost, measured as ratios against baselines
+ * taken in the same run (the machine is shared and noisy: absolute numbers
+ * mean little, ratios to a neighbour measured a moment apart mean more).
+ *
+ * Rows (issue 8): cold start against `node -e 0`; a cycle against its slowest
+ * probe; connectivity-1000 against its floor; peak RSS of `status` and `run`;
+ * 1,000 accelerated cycles of `run` in one process (RSS and fds at the start
+ * and the end); CPU seconds and nodetool runs per cycle.
+ *
+ * Env: NK_BENCH_CYCLES (1000), NK_BENCH_COLD (15 runs each),
+ * NK_BENCH_SKIP=connectivity (skip the 1,000-peer row, about a minute).
+ */
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseConfig } from "../../src/config/load.js";
+import type { Clock } from "../../src/effects/clock.js";
+import { systemClock } from "../../src/effects/clock.js";
+import { createLogger } from "../../src/effects/log.js";
+import { realEffects } from "../../src/effects/real.js";
+import { runCycle } from "../../src/commands/cycle.js";
+import { runLoop } from "../../src/commands/run.js";
+import { BIN, ROOT } from "../helpers/cli.js";
+import { startMissionControl } from "../mission-control/server.js";
+import { makeToken, writeTokenFile } from "../mission-control/support.js";
+import { makeTestPki } from "../helpers/tls.js";
+import { makeBenchNode } from "./node.js";
+import type { BenchResult } from "./connectivity-1000.js";
+
+const MB = 1024 * 1024;
+const rows: BenchResult[] = [];
+
+function envInt(name: string, fallback: number): number {
+  const v = Number(process.env[name]);
+  return Number.isInteger(v) && v > 0 ? v : fallback;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+interface Timed { ms: number; rss: number | null; code: number | null; stderr: string }
+
+/** Runs a command to its end; wall time, and peak RSS when asked (rss-probe.mjs preloaded). */
+function timed(args: string[], env: Record<string, string>, withRss = false): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const rssFile = join(ROOT, `.bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    const extra = withRss ? { NODE_OPTIONS: `--import ${join(ROOT, "test/bench/rss-probe.mjs")}`, NK_RSS_FILE: rssFile } : {};
+    const started = performance.now();
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...env, ...extra }, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const ms = performance.now() - started;
+      let rss: number | null = null;
+      if (withRss) {
+        try { rss = Number(readFileSync(rssFile, "utf8")); rmSync(rssFile); } catch { rss = null; }
+      }
+      resolve({ ms, rss, code, stderr });
+    });
+  });
+}
+
+function row(r: BenchResult): void {
+  rows.push(r);
+  process.stderr.write(`  ${r.name}: ${r.value} ${r.unit}${r.ratio !== undefined ? ` (${r.ratio.toFixed(2)}× ${r.reference ?? ""})` : ""}\n`);
+}
+
+async function coldStart(): Promise<void> {
+  const node = makeBenchNode();
+  const config = node.config();
+  const n = envInt("NK_BENCH_COLD", 15);
+  const base: number[] = [];
+  const version: number[] = [];
+  const status: number[] = [];
+  let statusRss = 0;
+  // Interleaved, so that a noisy moment hits all three alike; the first round warms the disk cache.
+  for (let i = 0; i <= n; i++) {
+    const b = await timed(["-e", "0"], node.env);
+    const v = await timed([BIN, "--version"], node.env);
+    const s = await timed([BIN, "--config", config, "status", "--json"], node.env, true);
+    if (s.code === null || s.code > 3) throw new Error(`status failed (${s.code}): ${s.stderr}`);
+    if (i === 0) continue;
+    base.push(b.ms); version.push(v.ms); status.push(s.ms);
+    statusRss = Math.max(statusRss, s.rss ?? 0);
+  }
+  const b = median(base);
+  row({ name: "cold start: node -e 0 (baseline)", value: Math.round(b), unit: "ms" });
+  const v = median(version);
+  row({ name: "cold start: nodekeeper --version", value: Math.round(v), unit: "ms", reference: "node -e 0", ratio: v / b, target: "≤ 1.5×", ok: v / b <= 1.5 });
+  const s = median(status);
+  row({ name: "cold start: nodekeeper status --json", value: Math.round(s), unit: "ms", reference: "node -e 0", ratio: s / b, target: "≤ 3×", ok: s / b <= 3 });
+  row({ name: "peak RSS: status", value: Math.round(statusRss / MB), unit: "MB", target: "≤ 90 MB", ok: statusRss <= 90 * MB });
+}
+
+/**
+ * A cycle in a running `run` process (modules loaded, connections warm), its
+ * slowest probe a command that sleeps a known time: what the cycle adds on
+ * top (lock, the other probes, building, sending, apply, the state written
+ * with fsyncs) is the overhead measured.
+ */
+async function cycleAgainstSlowestProbe(): Promise<void> {
+  const pki = makeTestPki();
+  const mc = await startMissionControl();
+  mc.setFallback({ status: 204 });
+  try {
+    const node = makeBenchNode();
+    const SLOWEST_MS = 400;
+    const configFile = node.config({
+      missionControl: { url: mc.url, caFile: pki.ca.certFile, tokenFile: writeTokenFile(node.dir, makeToken()) },
+      components: [
+        { name: "slow", status: { type: "command", command: ["sleep", String(SLOWEST_MS / 1000)] } },
+        { name: "fast", status: { type: "command", command: ["true"] } },
+        { name: "dynatrace-server", status: { type: "systemd", unit: "dynatrace-server.service" } },
+      ],
+      remediation: { enabled: false },
+    });
+    Object.assign(process.env, node.env);
+    const config = parseConfig(JSON.parse(readFileSync(configFile, "utf8")), configFile, node.dir);
+    const effects = realEffects();
+    const logger = await createLogger({ level: "warn", file: join(node.dir, "cycle.log") });
+    const durations: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const r = await runCycle(effects, config, { command: "run", logger });
+      if (r.exitCode !== 0) throw new Error(`cycle failed: ${r.summary}`);
+      if (i >= 2) durations.push(r.durationMs); // two warm-up cycles
+    }
+    const m = median(durations);
+    row({ name: "cycle in run (probe, send, apply) vs slowest probe", value: Math.round(m), unit: "ms", reference: `slowest probe ${SLOWEST_MS} ms`, ratio: m / SLOWEST_MS, target: `≤ ${SLOWEST_MS} + 150 ms`, ok: m <= SLOWEST_MS + 150 });
+  } finally {
+    await mc.close();
+  }
+}
+
+/** Open file descriptors of this process. */
+function fds(): number {
+  return readdirSync("/proc/self/fd").length;
+}
+
+/** CPU of reaped children (utime + stime), in ms: /proc/self/stat fields 16 and 17, in clock ticks (100 Hz). */
+function childrenCpuMs(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+async function manyCycles(): Promise<void> {
+  const cycles = envInt("NK_BENCH_CYCLES", 1_000);
+  const pki = makeTestPki();
+  const mc = await startMissionControl();
+  mc.setFallback({ status: 204 });
+  const node = makeBenchNode();
+  const configFile = node.config({
+    missionControl: { url: mc.url, caFile: pki.ca.certFile, tokenFile: writeTokenFile(node.dir, makeToken()) },
+    remediation: { enabled: false },
+  });
+  Object.assign(process.env, node.env);
+  const config = parseConfig(JSON.parse(readFileSync(configFile, "utf8")), configFile, node.dir);
+  const effects = realEffects();
+  // Accelerated: the clock's sleep returns at once, every other effect is real.
+  const clock: Clock = { ...systemClock, sleep: () => Promise.resolve() };
+  const logger = await createLogger({ level: "warn", file: join(node.dir, "run.log") });
+  const stop = new AbortController();
+  const marks: { start?: { rss: number; fds: number; cpu: NodeJS.CpuUsage; children: number } } = {};
+  let nodetoolAfterTen = 0;
+  let done = 0;
+  const WARM = 10;
+  const started = performance.now();
+  await runLoop({ ...effects, clock }, config, {
+    intervalMs: 60_000, logger, stop: stop.signal, maxCycles: cycles + WARM, immediate: true,
+    afterCycle: async () => {
+      done++;
+      if (done === 10) nodetoolAfterTen = readFileSync(node.nodetoolLog, "utf8").split("\n").filter(Boolean).length;
+      if (done === WARM) {
+        global.gc?.();
+        marks.start = { rss: process.memoryUsage().rss, fds: fds(), cpu: process.cpuUsage(), children: childrenCpuMs() };
+      }
+      mc.requests.length = 0; // the test server keeps every request: not nodekeeper's memory
+      if (done % 100 === 0) process.stderr.write(`    ${done} cycles, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+      return Promise.resolve();
+    },
+  });
+  global.gc?.();
+  const end = { rss: process.memoryUsage().rss, fds: fds(), cpu: process.cpuUsage(), children: childrenCpuMs() };
+  await mc.close();
+  const s = marks.start;
+  if (!s) throw new Error("the warm-up cycles did not run");
+  const growth = (end.rss - s.rss) / MB;
+  row({ name: `run: RSS after ${WARM} → after ${cycles + WARM} cycles`, value: Math.round(end.rss / MB), unit: "MB", reference: `${Math.round(s.rss / MB)} MB at the start`, target: "grows < 10 MB", ok: growth < 10 });
+  row({ name: `run: open fds after ${WARM} → after ${cycles + WARM} cycles`, value: end.fds, unit: "fds", reference: `${s.fds} at the start`, target: "no growth", ok: end.fds <= s.fds });
+  const own = (end.cpu.user + end.cpu.system - s.cpu.user - s.cpu.system) / 1_000 / cycles;
+  const children = (end.children - s.children) / cycles;
+  row({ name: "CPU per cycle: nodekeeper itself", value: Math.round(own * 10) / 10, unit: "ms", reference: `children ${children.toFixed(1)} ms (fake nodetool/systemctl)` });
+  row({ name: "nodetool runs per cycle (first ten cycles, cold cache)", value: nodetoolAfterTen / 10, unit: "runs", target: "≤ 2", ok: nodetoolAfterTen / 10 <= 2 });
+  const total = readFileSync(node.nodetoolLog, "utf8").split("\n").filter(Boolean).length;
+  row({ name: `nodetool runs per cycle (all ${cycles + WARM} cycles)`, value: Math.round((total / (cycles + WARM)) * 100) / 100, unit: "runs", target: "≤ 2", ok: total / (cycles + WARM) <= 2 });
+}
+
+async function runPeakRss(): Promise<void> {
+  const node = makeBenchNode();
+  const config = node.config();
+  const r = await timed([BIN, "--config", config, "run", "--interval", "1s", "--immediate", "--cycles", "5"], node.env, true);
+  row({ name: "peak RSS: run (5 cycles)", value: Math.round((r.rss ?? 0) / MB), unit: "MB", target: "≤ 90 MB", ok: (r.rss ?? Infinity) <= 90 * MB });
+}
+
+async function main(): Promise<void> {
+  process.stderr.write(`nodekeeper bench on ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}\n`);
+  await coldStart();
+  await cycleAgainstSlowestProbe();
+  await runPeakRss();
+  if (process.env["NK_BENCH_SKIP"] !== "connectivity") {
+    const { run } = await import("./connectivity-1000.js");
+    for (const r of await run()) row(r);
+  }
+  await manyCycles();
+  const w = (s: string, n: number) => s.padEnd(n);
+  const lines = [
+    `| ${w("measure", 58)} | ${w("value", 10)} | ${w("reference", 34)} | ${w("ratio", 6)} | ${w("target", 16)} | ok |`,
+    `|${"-".repeat(60)}|${"-".repeat(12)}|${"-".repeat(36)}|${"-".repeat(8)}|${"-".repeat(18)}|----|`,
+    ...rows.map((r) => `| ${w(r.name, 58)} | ${w(`${r.value} ${r.unit}`, 10)} | ${w(r.reference ?? "", 34)} | ${w(r.ratio !== undefined ? r.ratio.toFixed(2) : "", 6)} | ${w(r.target ?? "", 16)} | ${r.ok === undefined ? "  " : r.ok ? "✓ " : "✗ "} |`),
+  ];
+  process.stdout.write(lines.join("\n") + "\n");
+  process.exitCode = rows.every((r) => r.ok !== false) ? 0 : 1;
+}
+
+await main();
