@@ -40,10 +40,10 @@
  * redacted of it.
  */
 import { readFile } from "node:fs/promises";
-import { createSecureContext, rootCertificates } from "node:tls";
 import type { Logger } from "pino";
 import { isLoopbackHost } from "../config/common.js";
 import type { Clock } from "../effects/clock.js";
+import { secureContextFor } from "../effects/http.js";
 import type { HttpClient, HttpClientFactory, HttpClientOptions, HttpResponse } from "../effects/http.js";
 import { HealthReportSchema } from "../report/schema.js";
 import type { HealthReport } from "../report/schema.js";
@@ -200,12 +200,12 @@ async function prepare(config: MissionControlConfig, url: string): Promise<{ ok:
   // Bad PEM or a key that does not match its certificate: say so now, naming
   // the keys, instead of failing every TLS handshake with an obscure error.
   try {
-    if (pem.caFile !== undefined) createSecureContext({ ca: [...rootCertificates, pem.caFile] });
+    if (pem.caFile !== undefined) secureContextFor({ ca: pem.caFile });
   } catch (error) {
     return { ok: false, reason: `missionControl.caFile ${config.caFile}: not a usable PEM bundle (${(error as Error).message})` };
   }
   try {
-    if (pem.certFile !== undefined && pem.keyFile !== undefined) createSecureContext({ cert: pem.certFile, key: pem.keyFile });
+    if (pem.certFile !== undefined && pem.keyFile !== undefined) secureContextFor({ cert: pem.certFile, key: pem.keyFile });
   } catch (error) {
     return { ok: false, reason: `missionControl.certFile/keyFile ${config.certFile}, ${config.keyFile}: not a usable certificate and key (${(error as Error).message})` };
   }
