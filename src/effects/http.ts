@@ -129,7 +129,7 @@ export function secureContextFor(pem: { ca?: string | undefined; caOnly?: boolea
     if (pem.ca !== undefined) {
       // addCACert is the native method Node's own `ca` option uses; on a
       // context made without `ca` it adds to a copy of the default roots.
-      const native = (context as unknown as { context: { addCACert(pem: string): void } }).context;
+      const native = (context).context;
       for (const cert of splitPem(pem.ca)) native.addCACert(cert);
     }
   }
