@@ -109,6 +109,11 @@ export function classifyHttpError(error: unknown, deadlinePassed = true): HttpEr
 
 const contexts = new Map<string, SecureContext>();
 
+/** The part of Node's native SecureContext used here (`SecureContext.context`, typed `any` by @types/node). */
+interface NativeContext {
+  addCACert(pem: string): void;
+}
+
 /**
  * One TLS context per distinct (CA, certificate, key), made once per process.
  * Passing `ca: [...rootCertificates, extra]` instead would re-parse the ~140
@@ -129,7 +134,7 @@ export function secureContextFor(pem: { ca?: string | undefined; caOnly?: boolea
     if (pem.ca !== undefined) {
       // addCACert is the native method Node's own `ca` option uses; on a
       // context made without `ca` it adds to a copy of the default roots.
-      const native = (context).context;
+      const native = context.context as NativeContext;
       for (const cert of splitPem(pem.ca)) native.addCACert(cert);
     }
   }
