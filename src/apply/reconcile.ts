@@ -447,12 +447,14 @@ export function planCycle(input: PlanInput): Plan {
     }));
   }
 
-  // The server API is for a running server, and not while this cycle stops or starts it.
+  // The server API is for a running server, and not while this cycle stops or
+  // starts it. With actions off, nothing is stopped or started: the API
+  // actions are then "would run" like the rest, not pending behind a stop.
   const serverApiBlocker = !facts.serverRunning
     ? "waiting for the local server to run"
-    : candidates.some((a) => a.kind === "stop-server")
+    : offReason === null && candidates.some((a) => a.kind === "stop-server")
       ? "the local server is being stopped in this cycle"
-      : candidates.some((a) => a.kind === "start-server")
+      : offReason === null && candidates.some((a) => a.kind === "start-server")
         ? "the local server is being started in this cycle"
         : null;
   if (desired) {

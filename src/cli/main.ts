@@ -128,6 +128,10 @@ export function buildProgram(versionText: string): Command {
       const { reportDryRun } = await import("../commands/report.js");
       const result = await reportDryRun(effects, loaded);
       write(JSON.stringify(result.body, null, 2) + "\n");
+      // stdout is the body; what would run goes to stderr, one line each.
+      for (const a of result.wouldRun) {
+        process.stderr.write(`nodekeeper: would run (dry run): ${a.action} ${a.target}: ${a.before} -> ${a.after} (${a.reason})\n`);
+      }
       process.exitCode = EXIT.OK;
     });
 

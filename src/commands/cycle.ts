@@ -100,6 +100,7 @@ export async function runCycle(effects: Effects, config: Config, options: CycleO
     phase("apply", mark);
     for (const failed of apply?.failed ?? []) logger.error({ action: failed }, "action failed; retried next cycle");
     for (const done of apply?.done ?? []) logger.info({ action: done }, "action done");
+    for (const would of apply?.wouldRun ?? []) logger.info({ action: would }, "action would run, not done");
     const actions = apply ? ` · actions: ${apply.done.length} done, ${apply.failed.length} failed, ${apply.wouldRun.length} would run` : "";
     return {
       exitCode: outcome.exitCode,

@@ -75,6 +75,7 @@ export async function status(effects: Effects, loaded: LoadedConfig, options: St
     readCycleLock(config.stateDir),
   ]);
   const peers = connectivityStatus(snapshot.connectivity);
+  const repairStatus = phaRepairStatusFor(applyRead.state);
   const lastExchange = last.state === "ok" ? last.value : null;
   const offsetMs = lastExchange?.clockOffsetMs ?? null;
   const clock = { ms: offsetMs, status: clockOffsetStatus(offsetMs), text: describeClockOffset(offsetMs) };
@@ -84,6 +85,9 @@ export async function status(effects: Effects, loaded: LoadedConfig, options: St
     peers.status,
     // A clock off by more than 30 s makes every timestamp of the report wrong.
     ...(clock.status === "WARNING" ? ["WARNING" as const] : []),
+    // Left for a person: a failed failover repair (rerun by hand), or a data
+    // center that must be rebuilt. A monitor reading the exit code must see it.
+    ...(repairStatus === "FAILED" ? ["WARNING" as const] : repairStatus === "NOT_REPAIRABLE" ? ["ERROR" as const] : []),
   ]);
   return {
     statusVersion: STATUS_JSON_VERSION,
@@ -106,7 +110,7 @@ export async function status(effects: Effects, loaded: LoadedConfig, options: St
     },
     instructions: {
       lines: applyRead.error ? [`the apply state cannot be read: ${applyRead.error}`] : explainApplyState(applyRead.state, effects.clock.now(), applyRead.recovery),
-      cassandraPhaRepairStatus: phaRepairStatusFor(applyRead.state),
+      cassandraPhaRepairStatus: repairStatus,
       recovery: applyRead.recovery ? JSON.stringify(applyRead.recovery) : null,
     },
     notes: snapshot.notes,
