@@ -456,8 +456,8 @@ export interface PeerCheckInput {
 
 /**
  * Default rules: a peer with any view down (host, server or Cassandra) is
- * WARNING; every peer's host unreachable is CRITICAL (this node is cut off, or
- * the rest of the cluster is down: either way it cannot work); a peer that was
+ * WARNING; more than half of the peers answering on no view at all is CRITICAL
+ * (this node is likely cut off: the rule `status` uses too); a peer that was
  * not probed is UNKNOWN. A `down` threshold replaces the first two rules with
  * a range on the number of peers not fully connected. `latency` thresholds
  * judge the worst median latency, in ms, of any host or server view (there are
@@ -476,7 +476,10 @@ export function checkConnectivity(peers: readonly PeerCheckInput[], thresholds: 
     ...(p.cassandraConnected ? [] : ["cassandra"]),
   ];
   const down = probed.filter((p) => downViews(p).length > 0);
-  const isolated = probed.length > 0 && probed.every((p) => !p.hostConnected);
+  // The same rule as status (src/probes/connectivity/status.ts): more than half
+  // of the peers answer on no view at all, so this node is likely cut off.
+  const unreachable = probed.filter((p) => !p.hostConnected && !p.serverConnected && !p.cassandraConnected);
+  const isolated = probed.length > 0 && unreachable.length * 2 > probed.length;
 
   let worst: { ms: number; nodeId: string; view: "host" | "server" } | null = null;
   for (const p of probed) {
@@ -495,7 +498,7 @@ export function checkConnectivity(peers: readonly PeerCheckInput[], thresholds: 
 
   const parts: string[] = [];
   if (n === 0) parts.push("no peers configured");
-  else if (isolated && probed.length === n) parts.push(`no peer reachable: ${shortList(probed.map((p) => p.nodeId))}`);
+  else if (isolated) parts.push(`${unreachable.length} of ${plural(n, "peer")} unreachable, this node may be cut off: ${shortList(unreachable.map((p) => p.nodeId))}`);
   else if (down.length > 0) parts.push(`${down.length} of ${plural(n, "peer")} not fully connected: ${shortList(down.map((p) => `${p.nodeId} (${downViews(p).join(", ")} down)`))}`);
   else if (probed.length > 0) parts.push(`${plural(probed.length, "peer")} connected`);
   if (notProbed.length > 0) parts.push(`${notProbed.length} not probed: ${shortList(notProbed.map((p) => p.nodeId))}`);
@@ -573,7 +576,7 @@ const ReceivedAtSchema = z.iso.datetime({ offset: true });
  * UNKNOWN when there is no answer, its time cannot be read, or it is older
  * than maxAgeMs (the text says how old) or dated in the future (a clock that
  * went back). Otherwise the cluster status decides (clusterStatusState), and
- * any node whose status is not RUNNING makes it at least WARNING.
+ * any node whose status is not one of those OK words makes it at least WARNING.
  */
 export function checkCluster(input: ClusterCheckInput): CheckResult {
   const { answer, now, maxAgeMs } = input;
@@ -584,7 +587,9 @@ export function checkCluster(input: ClusterCheckInput): CheckResult {
   const received = ReceivedAtSchema.safeParse(answer.receivedAt);
   const receivedMs = received.success ? Date.parse(received.data) : Number.NaN;
   const nodes = answer.nodeStatuses;
-  const notRunning = nodes.filter((s) => s.status.trim().toUpperCase() !== "RUNNING");
+  // The contract leaves the node status words open: the same words that make a
+  // cluster status OK make a node's status OK.
+  const notRunning = nodes.filter((s) => !OK_WORDS.has(s.status.trim().toUpperCase()));
   const ageMs = Number.isNaN(receivedMs) ? null : now.getTime() - receivedMs;
   const perfdata: PerfDatum[] = [
     { label: "age", value: ageMs === null ? null : Math.max(0, ageMs) / 1000, uom: "s", min: 0 },

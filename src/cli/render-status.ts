@@ -60,7 +60,7 @@ function renderCassandra(view: StatusView, style: Style): string[] {
   const c = view.cassandra;
   const out: string[] = [];
   const state = c.localRingState ? ` · this node ${c.localRingState}` : "";
-  out.push(`${bold("Cassandra", style)} ${c.version ?? ""}${state} · ${paint(c.health.status, c.health.status, style)} (${c.health.resultCode}) ${c.health.description}`);
+  out.push(`${bold("Cassandra", style)}${c.version ? ` ${c.version}` : ""}${state} · ${paint(c.health.status, c.health.status, style)} (${c.health.resultCode}) ${c.health.description}`);
   if (c.ring) {
     const dcs = c.ring.dataCenters.map((dc) => `${dc.name}: ${dc.up}/${dc.members} up${dc.down ? `, ${dc.down} down` : ""}${dc.unknown ? `, ${dc.unknown} unknown` : ""}${dc.changing ? `, ${dc.changing} joining/leaving/moving` : ""}`);
     out.push(`  ring: ${c.ring.members} members (${dcs.join("; ")})`);
@@ -68,7 +68,7 @@ function renderCassandra(view: StatusView, style: Style): string[] {
   }
   const gossip = c.gossipActive === null ? "?" : c.gossipActive ? "on" : "OFF";
   const cql = c.nativeTransportActive === null ? "?" : c.nativeTransportActive ? "on" : "OFF";
-  out.push(`  repair: ${c.repairState} (${c.repairDetail}) · gossip ${gossip} · native transport ${cql} · schema versions ${c.schemaVersions ?? "?"} · hint files ${c.totalHints ?? "unknown (needs Cassandra 4.1+)"}`);
+  out.push(`  repair: ${c.repairState} (${c.repairDetail}) · gossip ${gossip} · native transport ${cql} · schema versions ${c.schemaVersions ?? "?"} · hint files ${c.totalHints ?? hintsUnknownWhy(c)}`);
   const cached = c.facts.filter((f) => f.source === "cache").map((f) => `${f.name} ${Math.round((f.ageMs ?? 0) / 1000)}s old`);
   out.push(`  nodetool: ${c.nodetoolRuns} run(s) this probe, ${Math.round(c.durationMs)} ms${cached.length ? `; cached: ${cached.join(", ")} (--fresh re-reads all)` : ""}`);
   for (const note of c.notes) out.push(`  note: ${note}`);
@@ -111,4 +111,12 @@ function renderMissionControl(view: StatusView, style: Style): string[] {
   out.push(`${bold("Instructions", style)} (cassandraPhaRepairStatus ${view.instructions.cassandraPhaRepairStatus}):`);
   for (const line of view.instructions.lines) out.push(`  ${line}`);
   return out;
+}
+
+/** Why the hint count is unknown: the version cannot tell, or it was not read. */
+function hintsUnknownWhy(c: StatusView["cassandra"]): string {
+  const hints = c.facts.find((f) => f.name === "hints");
+  if (hints?.source === "unsupported") return "unknown (this Cassandra version cannot list them; 4.1+ can)";
+  if (hints?.error) return `unknown (${hints.error})`;
+  return "unknown (not read yet: --fresh reads it now)";
 }

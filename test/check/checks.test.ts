@@ -340,8 +340,17 @@ describe("checkConnectivity", () => {
     const r = checkConnectivity([peer("node-2", down), peer("node-3", down)]);
     const p = verified(r);
     assert.equal(r.state, "CRITICAL");
-    assert.equal(p.text, "no peer reachable: node-2, node-3");
+    assert.equal(p.text, "2 of 2 peers unreachable, this node may be cut off: node-2, node-3");
     assert.equal(perf(p, "latency")?.value, "U");
+  });
+
+  test("more than half of the peers unreachable on every view is CRITICAL, as in status; half is WARNING", () => {
+    const down = { hostConnected: false, serverConnected: false, cassandraConnected: false, hostLatencyMs: null, serverLatencyMs: null };
+    assert.equal(checkConnectivity([peer("a", down), peer("b", down), peer("c")]).state, "CRITICAL");
+    assert.equal(checkConnectivity([peer("a", down), peer("b")]).state, "WARNING");
+    // Hosts down but servers answering: not cut off.
+    const hostOnly = { hostConnected: false, hostLatencyMs: null };
+    assert.equal(checkConnectivity([peer("a", hostOnly), peer("b", hostOnly)]).state, "WARNING");
   });
 
   test("latency thresholds judge the worst latency, in ms", () => {
@@ -438,6 +447,8 @@ describe("checkCluster", () => {
     const p = verified(r);
     assert.equal(r.state, "WARNING");
     assert.equal(p.text, "cluster RUNNING; 1 of 2 nodes not RUNNING: node-2 OFFLINE (answer 30 s old)");
+    // OK and HEALTHY count for a node as they do for the cluster (the contract leaves the words open).
+    assert.equal(checkCluster({ answer: answer({ nodeStatuses: [{ nodeId: "node-1", status: "OK" }, { nodeId: "node-2", status: "healthy" }] }), now, maxAgeMs }).state, "OK");
     assert.equal(perf(p, "nodes_not_running")?.value, 1);
   });
 

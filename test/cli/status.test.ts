@@ -83,6 +83,8 @@ test("status: a hanging systemctl is cut at its deadline and its units are UNKNO
   const view = JSON.parse(r.stdout) as { components: Row[] };
   const web = view.components.find((c) => c.name === "web");
   assert.equal(web?.status, "UNKNOWN");
-  assert.match(web?.description ?? "", /did not answer within 500 ms/);
+  // systemctl's own deadline (500 ms) says it precisely; on a loaded machine the
+  // engine's backstop (250 ms later) may answer first: either is a timeout.
+  assert.match(web?.description ?? "", /did not answer within 500 ms|no answer within 750 ms/);
   assert.ok(r.durationMs < 10_000, `took ${r.durationMs} ms`);
 });
