@@ -154,7 +154,7 @@ async function readPem(path: string | undefined): Promise<string | undefined> {
 }
 
 export const createHttpClient: HttpClientFactory = async (options) => {
-  const undici = await import("undici");
+  const undici = await loadUndici();
   const [ca, cert, key] = await Promise.all([
     readPem(options.caFile), readPem(options.certFile), readPem(options.keyFile),
   ]);
@@ -230,6 +230,15 @@ export const createHttpClient: HttpClientFactory = async (options) => {
 };
 
 type Undici = typeof Undici_;
+
+/**
+ * undici is CommonJS: Node's own ESM loader exposes its exports as named
+ * exports, the bundle (esbuild) under `default`. Either way, the module.
+ */
+async function loadUndici(): Promise<Undici> {
+  const imported = (await import("undici")) as Undici & { default?: Undici };
+  return typeof imported.Agent === "function" ? imported : (imported.default ?? imported);
+}
 
 /**
  * Proxy from the environment, as curl and Go do it: HTTPS_PROXY (or
