@@ -11,6 +11,7 @@ import type { HttpClient } from "../effects/http.js";
 import { NODEKEEPER_VERSION } from "../version.js";
 import type { ProbeEngine, ProbeFailure } from "./engine.js";
 import { errorMessage } from "./engine.js";
+import { pick } from "./json-path.js";
 import { CODES, OK } from "./result-codes.js";
 import type { Status } from "./status.js";
 import { probeUnits } from "./systemd.js";
@@ -215,14 +216,6 @@ function match(text: string, regex: string | undefined): VersionPart {
   return version ? { version, note: "" } : { version: null, note: `no match for /${regex}/` };
 }
 
-function pick(value: unknown, dotted: string): unknown {
-  let current = value;
-  for (const key of dotted.split(".")) {
-    if (current === null || typeof current !== "object") return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
-}
 
 function firstLine(text: string): string {
   return text.trim().split("\n", 1)[0]?.slice(0, 200) ?? "";

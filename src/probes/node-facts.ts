@@ -14,6 +14,7 @@ import { NodeStateSchema } from "../report/schema.js";
 import type { NodeState } from "../report/schema.js";
 import type { ComponentResult } from "./components.js";
 import { errorMessage } from "./engine.js";
+import { pick } from "./json-path.js";
 
 export interface NodeFacts {
   readonly source: "server" | "fallback";
@@ -34,14 +35,6 @@ const MAX_BODY = 256 * 1024; // 256 KiB
 
 const MigrationSchema = z.enum(["NOT_STARTED", "IN_PROGRESS", "SUCCEEDED", "FAILED"]);
 
-function pick(value: unknown, dotted: string): unknown {
-  let current = value;
-  for (const key of dotted.split(".")) {
-    if (current === null || typeof current !== "object") return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
-}
 
 /** serverState when the API is silent: from the unit (or other source) of the server component. */
 function serverStateFromComponent(component: ComponentResult | undefined): NodeState {

@@ -13,6 +13,7 @@ import { parseTpStats } from "../../src/cassandra/parse/tpstats.js";
 import { parseListPendingHints } from "../../src/cassandra/parse/listpendinghints.js";
 import { createProcessRunner } from "../../src/effects/process.js";
 import { fakeCommand, fixture, runResult, tempDir } from "./support.js";
+import { waitGone } from "../helpers/proc.js";
 
 const runner = createProcessRunner();
 
@@ -23,25 +24,6 @@ function settings(command: readonly string[], extra: Partial<NodetoolSettings> =
 const map = (m: Record<string, unknown>) => JSON.stringify(m);
 const reasonOf = (o: NodetoolOutcome<unknown>): string => ("reason" in o ? o.reason : "");
 
-/** Alive = /proc/<pid>/stat exists and is not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
-
-async function waitDead(pid: number, withinMs = 2_000): Promise<boolean> {
-  const until = Date.now() + withinMs;
-  while (Date.now() < until) {
-    if (!alive(pid)) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return !alive(pid);
-}
 
 describe("nodetool adapter (real process runner, fake nodetool)", () => {
   it("serves a sample: ok, parsed, with a US locale appended to JAVA_TOOL_OPTIONS and its noise tolerated", async () => {
@@ -93,7 +75,7 @@ describe("nodetool adapter (real process runner, fake nodetool)", () => {
     assert.ok(Date.now() - started < 6_000);
     const pids = readFileSync(pidfile, "utf8").trim().split(" ").map(Number);
     assert.equal(pids.length, 2);
-    for (const pid of pids) assert.ok(await waitDead(pid), `process ${pid} is still alive`);
+    assert.deepEqual(await waitGone(pids, 2_000), [], "no process of the group is alive");
   });
 
   it("slow: answered within the deadline is ok; beyond it is a timeout", async () => {

@@ -18,7 +18,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { BIN, ROOT } from "../helpers/cli.js";
 import type { CliResult } from "../helpers/cli.js";
 
@@ -300,26 +299,4 @@ export function nodetoolCalls(logFile: string): NodetoolCall[] {
   return readFileSync(logFile, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as NodetoolCall);
 }
 
-/** `/proc/<pid>/stat` state letter; null when there is no such process. */
-function processState(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // pid (comm) S ...: comm may hold spaces and parentheses; the state follows the last ')'.
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) || null;
-  } catch {
-    return null;
-  }
-}
-
-/** Waits (bounded) until none of `pids` is a live process (gone, or a zombie); returns those still alive. */
-export async function waitGone(pids: readonly number[], withinMs: number): Promise<number[]> {
-  const until = performance.now() + withinMs;
-  for (;;) {
-    const alive = pids.filter((pid) => {
-      const state = processState(pid);
-      return state !== null && state !== "Z" && state !== "X";
-    });
-    if (alive.length === 0 || performance.now() >= until) return alive;
-    await sleep(50);
-  }
-}
+export { waitGone } from "../helpers/proc.js";

@@ -4,26 +4,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { createProcessRunner } from "../../src/effects/process.js";
 import { tempDir } from "../helpers/cli.js";
-
-/** True while `pid` exists and is not a zombie (a killed child lingers as one until reaped). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
-
-async function waitGone(pids: number[], ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (pids.every((p) => !alive(p))) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return pids.every((p) => !alive(p));
-}
+import { isAlive, waitGone } from "../helpers/proc.js";
 
 test("a timeout kills the child's whole process group, grandchild included", async () => {
   const dir = tempDir();
@@ -40,7 +21,7 @@ test("a timeout kills the child's whole process group, grandchild included", asy
   assert.ok(Date.now() - started < 5_000);
   const pids = readFileSync(pidFile, "utf8").trim().split(" ").map(Number);
   assert.equal(pids.length, 2);
-  assert.ok(await waitGone(pids, 2_000), `still alive: ${pids.filter(alive).join(", ")}`);
+  assert.deepEqual(await waitGone(pids, 2_000), [], "neither the child nor the grandchild is alive");
 });
 
 test("a background grandchild left by a child that exits is reaped too", async () => {
@@ -51,7 +32,7 @@ test("a background grandchild left by a child that exits is reaped too", async (
   assert.equal(r.exitCode, 3);
   assert.equal(r.timedOut, false);
   const pid = Number(readFileSync(pidFile, "utf8"));
-  assert.ok(await waitGone([pid], 2_000), "the grandchild was killed with the group");
+  assert.deepEqual(await waitGone([pid], 2_000), [], "the grandchild was killed with the group");
 });
 
 test("reapGroup: false leaves a started daemon running (server start scripts)", async () => {
@@ -61,7 +42,7 @@ test("reapGroup: false leaves a started daemon running (server start scripts)", 
   const r = await runner.run(["sh", "-c", `sleep 300 >/dev/null 2>&1 & echo $! > ${pidFile}`], { timeoutMs: 5_000, reapGroup: false });
   assert.equal(r.exitCode, 0);
   const pid = Number(readFileSync(pidFile, "utf8"));
-  assert.equal(alive(pid), true);
+  assert.equal(isAlive(pid), true);
   process.kill(pid, "SIGKILL");
 });
 
