@@ -33,6 +33,7 @@ import {
   type NagiosExitCode, type NagiosState, type PerfDatum,
 } from "./nagios.js";
 import { alerts, parseRange, type Range } from "./range.js";
+import type { ConnectivityMetric } from "../report/schema.js";
 
 export const CHECK_AREAS = ["components", "directories", "cassandra", "connectivity", "cluster"] as const;
 export type CheckArea = (typeof CHECK_AREAS)[number];
@@ -441,18 +442,11 @@ function firstSentence(text: string, max: number): string {
 // ---------------------------------------------------------------------------
 // connectivity
 
-/** One peer, as in the contract's connectivityMetrics (the wire type fits as is). */
-export interface PeerCheckInput {
-  readonly nodeId: string;
-  readonly hostConnected: boolean;
-  readonly serverConnected: boolean;
-  readonly cassandraConnected: boolean;
-  /** Median latencies in ms; null when not connected. */
-  readonly hostLatencyMs: number | null;
-  readonly serverLatencyMs: number | null;
+/** One peer: the contract's connectivityMetrics entry (the wire type, without hints). */
+export type PeerCheckInput = Omit<ConnectivityMetric, "cassandraHints"> & {
   /** false: the peer was not probed at all (the probe's deadline passed first); default true. */
   readonly probed?: boolean;
-}
+};
 
 /**
  * Default rules: a peer with any view down (host, server or Cassandra) is

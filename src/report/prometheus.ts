@@ -23,6 +23,7 @@ import { randomUUID } from "node:crypto";
 import { open, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Status } from "../probes/status.js";
+import type { ConnectivityMetric } from "./schema.js";
 
 /** The file node_exporter reads: it reads every `*.prom` in the folder. */
 export const TEXTFILE_NAME = "nodekeeper.prom";
@@ -44,18 +45,8 @@ export interface DirectoryMetricsInput {
   readonly freePercent: number | null;
 }
 
-/** One peer, as in the contract's connectivityMetrics (the wire type fits as is). */
-export interface PeerMetricsInput {
-  readonly nodeId: string;
-  readonly hostConnected: boolean;
-  readonly serverConnected: boolean;
-  readonly cassandraConnected: boolean;
-  /** Median latencies in milliseconds (exported in seconds); null when not connected. */
-  readonly hostLatencyMs: number | null;
-  readonly serverLatencyMs: number | null;
-  /** Hint files this node holds for the peer; null when unknown. */
-  readonly cassandraHints: number | null;
-}
+/** One peer: the contract's connectivityMetrics entry (latencies exported in seconds). */
+export type PeerMetricsInput = ConnectivityMetric;
 
 export interface MetricsInput {
   /** nodekeeper's version, for nodekeeper_build_info. */

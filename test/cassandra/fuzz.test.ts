@@ -26,21 +26,11 @@ import { parseVersion } from "../../src/cassandra/parse/version.js";
 import { probeCassandra } from "../../src/cassandra/probe.js";
 import { StatusSchema } from "../../src/probes/status.js";
 import { FIXTURES, FakeClock, ScriptedRunner, runResult, tempDir } from "./support.js";
+import { mulberry32 as rng } from "../helpers/random.js";
 
 const SEED = 0x5eed_c455; // fixed: a failure reproduces
 const PER_PARSER = 10_000;
 
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const corpus = new Map<string, string[]>(); // command → sample texts
 for (const version of ["3.11", "4.0", "4.1", "5.0"]) {

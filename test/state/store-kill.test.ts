@@ -22,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { stateFile } from "../../src/state/store.js";
 import { isIntact, killTestValue } from "./store-kill-value.js";
+import { mulberry32 } from "../helpers/random.js";
 
 /** The parent checks with zod, strictly: no field more, none less. */
 const killTestSchema = z.strictObject({ n: z.number().int().min(0), pad: z.string(), digest: z.string() });
@@ -32,16 +33,6 @@ const LANES = 4;
 const MAX_DELAY_MS = 30;
 const here = dirname(fileURLToPath(import.meta.url));
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The argv that runs the child: a bundle for plain node when esbuild is there, tsx otherwise. */
 async function childCommand(workDir: string): Promise<string[]> {
