@@ -108,20 +108,27 @@ export function buildProgram(versionText: string): Command {
     .description("one full cycle: probe, send to Mission Control, apply the answer")
     .option("--dry-run", "probe and print the request body as JSON; send and apply nothing")
     .option("--textfile <dir>", "also write node_exporter textfile metrics into DIR")
-    .action(async (opts: { dryRun?: boolean; textfile?: string }, cmd: Command) => {
+    .option("--quiet", "print the cycle's summary only when its outcome differs from the last cycle's (for timers)")
+    .action(async (opts: { dryRun?: boolean; textfile?: string; quiet?: boolean }, cmd: Command) => {
       const global = cmd.optsWithGlobals<GlobalOptions>();
       const loaded = await loadConfigFor(global);
       const effects = await loadEffects();
       if (!opts.dryRun) {
         const { runCycle } = await import("../commands/cycle.js");
         const { logger, secrets } = await cycleLogger(loaded.config);
+        const { readLastOutcome, writeLastOutcome } = await import("../commands/cycle.js");
+        const before = await readLastOutcome(loaded.config.stateDir);
         const result = await runCycle(effects, loaded.config, { command: "report", logger, secrets });
-        logger.info({ exitCode: result.exitCode, durationMs: Math.round(result.durationMs) }, result.summary);
+        const outcome = `${result.exitCode} ${result.exchange?.result ?? "no exchange"}`;
+        const changed = outcome !== before;
+        // A timer runs this every minute: one line when something changes, not sixty an hour.
+        (changed ? logger.info.bind(logger) : logger.debug.bind(logger))({ exitCode: result.exitCode, durationMs: Math.round(result.durationMs) }, result.summary);
+        if (changed) await writeLastOutcome(loaded.config.stateDir, outcome);
         if (opts.textfile && result.snapshot) {
           const { writeMetrics } = await import("../commands/metrics.js");
           await writeMetrics(opts.textfile, loaded.config.stateDir, result.snapshot, result.durationMs, true);
         }
-        write(`${result.summary}\n`);
+        if (!opts.quiet || changed) write(`${result.summary}\n`);
         process.exitCode = result.exitCode;
         return;
       }

@@ -5,6 +5,8 @@
  * exit code is the cycle's, not the node's health (contract section 3): a
  * timer must not fail because a disk is full.
  */
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { readApplyState, applyCycle, phaRepairStatusFor } from "../apply/index.js";
 import type { ApplyOutcome } from "../apply/index.js";
 import type { Config } from "../config/schema.js";
@@ -42,6 +44,22 @@ export interface CycleOptions {
 
 export const EXIT_LOCKED = 75;
 
+const LAST_OUTCOME_FILE = "last-outcome";
+
+/** The last cycle's outcome ("0 delivered"), so `report` logs only changes. Never throws. */
+export async function readLastOutcome(stateDir: string): Promise<string | null> {
+  try {
+    return (await readFile(join(stateDir, LAST_OUTCOME_FILE), "utf8")).trim();
+  } catch {
+    return null;
+  }
+}
+
+export async function writeLastOutcome(stateDir: string, outcome: string): Promise<void> {
+  // Losing this only costs one repeated log line: no fsync dance needed.
+  await writeFile(join(stateDir, LAST_OUTCOME_FILE), `${outcome}\n`).catch(() => undefined);
+}
+
 /** The state the report is built on: the snapshot plus what apply says of the repair. */
 export async function buildCycleReport(effects: Effects, config: Config, snapshot: Snapshot): Promise<HealthReport> {
   const applyState = await readApplyState(config.stateDir, effects.clock);
@@ -50,6 +68,7 @@ export async function buildCycleReport(effects: Effects, config: Config, snapsho
 
 export async function runCycle(effects: Effects, config: Config, options: CycleOptions): Promise<CycleResult> {
   const started = effects.clock.monotonic();
+  const cpuAtStart = process.cpuUsage();
   const deadlineAt = started + config.cycle.deadlineMs;
   const elapsed = () => effects.clock.monotonic() - started;
   const { logger } = options;
@@ -98,9 +117,12 @@ export async function runCycle(effects: Effects, config: Config, options: CycleO
       },
     );
     phase("apply", mark);
+    const cpu = process.cpuUsage(cpuAtStart);
+    logger.debug({ cpuMs: Math.round((cpu.user + cpu.system) / 1000), durationMs: Math.round(elapsed()) }, "cycle CPU (nodekeeper itself)");
     for (const failed of apply?.failed ?? []) logger.error({ action: failed }, "action failed; retried next cycle");
     for (const done of apply?.done ?? []) logger.info({ action: done }, "action done");
-    for (const would of apply?.wouldRun ?? []) logger.info({ action: would }, "action would run, not done");
+    // Each would-run action is audited once (audit.jsonl); the journal keeps the count in the summary.
+    for (const would of apply?.wouldRun ?? []) logger.debug({ action: would }, "action would run, not done");
     const actions = apply ? ` · actions: ${apply.done.length} done, ${apply.failed.length} failed, ${apply.wouldRun.length} would run` : "";
     return {
       exitCode: outcome.exitCode,

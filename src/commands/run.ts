@@ -57,7 +57,6 @@ export async function runLoop(effects: Effects, config: Config, options: RunOpti
     if (result.durationMs > intervalMs) {
       logger.warn({ durationMs: Math.round(result.durationMs), intervalMs }, "cycle took longer than the interval; the slots it overran are skipped");
     }
-    logger.debug({ durationMs: Math.round(result.durationMs), cpuUserMs: Math.round(process.cpuUsage().user / 1000) }, "cycle done");
     await options.afterCycle?.(result).catch((error: unknown) => logger.warn({ err: error }, "after-cycle step failed"));
     if (notify) {
       if (cycles === 1) await notify("READY=1");

@@ -168,7 +168,8 @@ export function renderUnits(options: UnitOptions): UnitFile[] {
     "",
     "[Service]",
     "Type=oneshot",
-    `ExecStart=${exec(["report", ...textfile])}`,
+    // --quiet: one journal line when the outcome changes, not one a minute.
+    `ExecStart=${exec(["report", "--quiet", ...textfile])}`,
     "SyslogIdentifier=nodekeeper",
     `# Below the ${options.intervalSec} s interval: a cycle that hangs past every deadline of its own is`,
     "# killed (and the unit marked failed, which is right: something is stuck) before the next is due.",

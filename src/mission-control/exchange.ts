@@ -285,8 +285,9 @@ export async function exchange(deps: ExchangeDeps, input: ExchangeInput): Promis
     durationMs: Math.round(clock.monotonic() - started),
   };
   await persistLastExchange(deps, input, final, problem);
-  const level = final.exitCode === 0 ? "info" : "warn";
-  deps.logger?.[level]({ result: final.result, exitCode: final.exitCode, counts: final.counts, clockOffsetMs: final.clockOffsetMs }, final.summary);
+  // Debug: the caller (report, run) logs the cycle's outcome once, and only
+  // when it changes; every exchange is in the audit log anyway.
+  deps.logger?.debug({ result: final.result, exitCode: final.exitCode, counts: final.counts, clockOffsetMs: final.clockOffsetMs }, final.summary);
   return { ...final, problems: [...problems] };
 }
 

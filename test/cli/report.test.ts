@@ -83,3 +83,19 @@ test("report: a second cycle while one holds the lock exits 75 and names the hol
   assert.match(second.stdout, /another cycle holds the lock: .*pid \d+/);
   await first;
 });
+
+test("report --quiet: one line when the outcome changes, nothing when it stays the same", async (t) => {
+  const { mc, node, config } = await setup(t);
+  const first = await runCli(["--config", config, "report", "--quiet"], { env: node.env });
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /delivered report/);
+  const same = await runCli(["--config", config, "report", "--quiet"], { env: node.env });
+  assert.equal(same.code, 0);
+  assert.equal(same.stdout, "", "the same outcome says nothing");
+  assert.doesNotMatch(same.stderr, /delivered report/, "nor logs it at info");
+  mc.reply({ status: 503, headers: { "retry-after": "0" } }, { status: 503 }, { status: 503 });
+  await mc.close();
+  const down = await runCli(["--config", config, "report", "--quiet"], { env: node.env });
+  assert.equal(down.code, 5);
+  assert.notEqual(down.stdout, "", "a change is said");
+});

@@ -112,7 +112,7 @@ describe("renderUnits: content", () => {
 
   test("nodekeeper.service: a oneshot `report` that ends before the next interval", () => {
     assert.equal(one(service, "Service", "Type"), "oneshot");
-    assert.equal(one(service, "Service", "ExecStart"), `${process.execPath} ${BIN} --config /etc/nodekeeper/nodekeeper.json report --textfile /var/lib/node_exporter/textfile_collector`);
+    assert.equal(one(service, "Service", "ExecStart"), `${process.execPath} ${BIN} --config /etc/nodekeeper/nodekeeper.json report --quiet --textfile /var/lib/node_exporter/textfile_collector`);
     assert.equal(seconds(one(service, "Service", "TimeoutStartSec")), 50);
     assert.equal(one(service, "Service", "KillSignal"), "SIGTERM");
     assert.equal(one(service, "Service", "KillMode"), "mixed");
@@ -211,7 +211,7 @@ describe("renderUnits: options", () => {
 
   test("spaces and % in paths are quoted and escaped", () => {
     const u = byName(renderUnits({ ...OPTIONS, configFile: "/etc/node keeper/50%.json", dataDirs: ["/data/my disk"] }));
-    assert.equal(one(u.get(SERVICE_UNIT), "Service", "ExecStart"), `${process.execPath} ${BIN} --config "/etc/node keeper/50%%.json" report --textfile /var/lib/node_exporter/textfile_collector`);
+    assert.equal(one(u.get(SERVICE_UNIT), "Service", "ExecStart"), `${process.execPath} ${BIN} --config "/etc/node keeper/50%%.json" report --quiet --textfile /var/lib/node_exporter/textfile_collector`);
     assert.ok(all(u.get(SERVICE_UNIT), "Service", "ReadWritePaths").includes('"-/data/my disk"'));
   });
 
@@ -331,7 +331,7 @@ describe("systemd-analyze", { skip: analyzeMissing ?? false }, () => {
       t.skip(`this systemd-analyze does not print the parsed units at debug level (exit ${String(r.status)})`);
       return;
     }
-    assert.equal(commandLine.trim(), `Command Line: "${join(binDir, "node")}" ${BIN} --config "/etc/node keeper/50%.json" report --textfile /var/lib/node_exporter/textfile_collector`);
+    assert.equal(commandLine.trim(), `Command Line: "${join(binDir, "node")}" ${BIN} --config "/etc/node keeper/50%.json" report --quiet --textfile /var/lib/node_exporter/textfile_collector`);
     const rw = r.output.split("\n").find((l) => l.includes("ReadWritePaths:"));
     assert.match(rw ?? "", /-\/data\/my disk/);
     assert.ok(!r.ours.some((l) => /ignoring|Failed|Unknown/.test(l)), r.ours.join("\n"));
