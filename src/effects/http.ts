@@ -25,6 +25,13 @@ export interface HttpClientOptions {
   readonly proxy?: string | undefined;
   /** Connections kept per origin; 1 for a control-plane client. */
   readonly connections?: number;
+  /**
+   * A few one-shot GETs to local endpoints (the server's API, a component's
+   * health page): served by node:https instead of undici, so that a command
+   * that never talks to Mission Control (status, check) does not load and
+   * compile undici (about 1 MB of JavaScript) at start-up. No proxy.
+   */
+  readonly lightweight?: boolean;
 }
 
 export interface HttpRequest {
@@ -154,6 +161,7 @@ async function readPem(path: string | undefined): Promise<string | undefined> {
 }
 
 export const createHttpClient: HttpClientFactory = async (options) => {
+  if (options.lightweight && !options.proxy) return createNodeHttpClient(options);
   const undici = await loadUndici();
   const [ca, cert, key] = await Promise.all([
     readPem(options.caFile), readPem(options.certFile), readPem(options.keyFile),
@@ -198,6 +206,9 @@ export const createHttpClient: HttpClientFactory = async (options) => {
         const success = response.statusCode >= 200 && response.statusCode < 300;
         const tooLarge = (size: number) =>
           new HttpError("too-large", `response of ${size} bytes or more is over the ${req.maxResponseBytes}-byte limit`, undefined);
+        // Destroying the body below makes undici emit an abort error on it:
+        // with nobody listening, that would be an uncaught exception.
+        response.body.on("error", () => undefined);
         const declared = Number(response.headers["content-length"]);
         if (Number.isFinite(declared) && declared > req.maxResponseBytes) {
           response.body.destroy();
@@ -262,4 +273,71 @@ function envProxyDispatcher(
     requestTls,
     proxyTls,
   });
+}
+
+/** The lightweight client: node:http(s), one connection per request, the same deadlines, cap and errors. */
+async function createNodeHttpClient(options: HttpClientOptions): Promise<HttpClient> {
+  const [ca, cert, key] = await Promise.all([readPem(options.caFile), readPem(options.certFile), readPem(options.keyFile)]);
+  const secureContext = secureContextFor({ ca, caOnly: options.caOnly, cert, key });
+  const [http, https] = await Promise.all([import("node:http"), import("node:https")]);
+  return {
+    request(req) {
+      return new Promise<HttpResponse>((resolve, reject) => {
+        const url = new URL(req.url);
+        const secure = url.protocol === "https:";
+        const fail = (error: unknown) => reject(classifyHttpError(error, req.signal?.aborted === true));
+        const request = (secure ? https : http).request(url, {
+          method: req.method,
+          headers: { ...(req.headers ?? {}), connection: "close" },
+          agent: false,
+          ...(secure ? { secureContext, rejectUnauthorized: options.insecureSkipVerify !== true } : {}),
+          signal: req.signal,
+        });
+        // One deadline for connect and headers, then one for the body.
+        let timer = setTimeout(() => request.destroy(Object.assign(new Error(`no answer within ${options.connectTimeoutMs + options.headersTimeoutMs} ms`), { code: "ETIMEDOUT" })), options.connectTimeoutMs + options.headersTimeoutMs);
+        request.on("error", (error) => {
+          clearTimeout(timer);
+          fail(error);
+        });
+        request.on("response", (response) => {
+          clearTimeout(timer);
+          timer = setTimeout(() => response.destroy(Object.assign(new Error(`body not complete within ${options.bodyTimeoutMs} ms`), { code: "ETIMEDOUT" })), options.bodyTimeoutMs);
+          const status = response.statusCode ?? 0;
+          const success = status >= 200 && status < 300;
+          const headers: Record<string, string> = {};
+          for (const [name, value] of Object.entries(response.headers)) {
+            if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+          }
+          const chunks: Buffer[] = [];
+          let size = 0;
+          let done = false;
+          const finish = (result: HttpResponse | HttpError) => {
+            if (done) return;
+            done = true;
+            clearTimeout(timer);
+            if (result instanceof HttpError) reject(result);
+            else resolve(result);
+          };
+          response.on("data", (chunk: Buffer) => {
+            size += chunk.length;
+            if (size <= req.maxResponseBytes) {
+              chunks.push(chunk);
+              return;
+            }
+            response.destroy();
+            // As with undici: a 2xx over the cap is refused; an error status stays that status, cut.
+            if (success) finish(new HttpError("too-large", `response over the ${req.maxResponseBytes}-byte limit`, undefined));
+            else {
+              chunks.push(chunk.subarray(0, chunk.length - (size - req.maxResponseBytes)));
+              finish({ status, headers, body: Buffer.concat(chunks), truncated: true });
+            }
+          });
+          response.on("error", (error) => finish(classifyHttpError(error, req.signal?.aborted === true)));
+          response.on("end", () => finish({ status, headers, body: Buffer.concat(chunks), truncated: false }));
+        });
+        request.end(req.body);
+      });
+    },
+    close: () => Promise.resolve(),
+  };
 }

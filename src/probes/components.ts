@@ -74,7 +74,7 @@ export async function probeComponents(
     const make = () => {
       const client = effects.http({
         caFile: source.caFile, insecureSkipVerify: source.insecureSkipVerify,
-        connectTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs, connections: 2,
+        connectTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs, connections: 2, lightweight: true,
       });
       clients.push(client);
       return client;

@@ -101,7 +101,7 @@ export async function probeNodeFacts(
     client = await effects.http({
       caFile: server.caFile,
       connectTimeoutMs: server.timeoutMs, headersTimeoutMs: server.timeoutMs, bodyTimeoutMs: server.timeoutMs,
-      connections: 1,
+      connections: 1, lightweight: true,
     });
     const url = new URL(server.nodeStatusPath, server.url).toString();
     const res = await client.request({
