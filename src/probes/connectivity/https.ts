@@ -12,7 +12,7 @@ import { connect, type SecureContext, type TLSSocket } from "node:tls";
 import { healthRequest, MAX_BODY_BYTES, MAX_HEAD_BYTES, parseResponse } from "./http1.js";
 import { classifyError, failure, hostPort, type Sample } from "./outcome.js";
 import type { RunScope } from "./scope.js";
-import { trackClose } from "./socket.js";
+import { settleOnce, trackClose } from "./socket.js";
 
 export interface HttpsTarget {
   readonly address: string;
@@ -52,7 +52,6 @@ export function httpsSample(target: HttpsTarget, deadline: number, scope: RunSco
     if (scope.cancelled) return resolve(failure("error", `not probed: ${scope.reason}`));
     if (budget <= 0) return resolve(failure("timeout", `no time left to ask ${where}`));
 
-    let result: Sample | undefined;
     let connectedAt: number | undefined;
     let secureAt: number | undefined;
     let phase = "connecting";
@@ -73,19 +72,11 @@ export function httpsSample(target: HttpsTarget, deadline: number, scope: RunSco
       // Only arguments the schema already refuses (a bad port) throw here.
       return resolve(classifyError(error, where));
     }
-    const closing = trackClose(socket, true);
-    // finish() runs only from events and timers, never synchronously here, so
-    // the consts it uses (timer, unregister) are set by then.
-    const timer = setTimeout(() => finish(failure("timeout", `no answer from ${where} within ${budget} ms (${phase})`)), budget);
-    const unregister = scope.add(() => finish(failure("error", `cancelled: ${scope.reason}`)));
-    const finish = (r: Sample) => {
-      if (result) return;
-      result = r;
-      clearTimeout(timer);
-      unregister();
-      closing.destroyAndWait(scope.closing());
-      resolve(r);
-    };
+    const { finish, settled } = settleOnce({
+      scope, closing: trackClose(socket, true), budgetMs: budget, resolve,
+      // `phase` is read when the deadline fires: it says how far the sample got.
+      onTimeout: () => failure("timeout", `no answer from ${where} within ${budget} ms (${phase})`),
+    });
 
     const check = (ended: boolean) => {
       const data = received.length === 1 ? received[0]! : Buffer.concat(received, receivedBytes);
@@ -124,7 +115,7 @@ export function httpsSample(target: HttpsTarget, deadline: number, scope: RunSco
       socket.write(healthRequest(path, hostHeader(address, port)));
     });
     socket.on("data", (chunk: Buffer) => {
-      if (result) return;
+      if (settled()) return;
       phase = "reading the answer";
       received.push(chunk);
       receivedBytes += chunk.length;
@@ -135,7 +126,7 @@ export function httpsSample(target: HttpsTarget, deadline: number, scope: RunSco
       check(false);
     });
     socket.once("end", () => {
-      if (result) return;
+      if (settled()) return;
       if (secureAt === undefined) finish(failure("error", `${where} closed the connection during the TLS handshake`));
       else check(true);
     });

@@ -1,5 +1,7 @@
 /** Shared end of every sample: destroy the socket, and resolve only once it is closed. */
 import type { Duplex } from "node:stream";
+import { failure, type Sample } from "./outcome.js";
+import type { RunScope } from "./scope.js";
 
 /**
  * How long we wait for a destroyed socket's 'close' event, in ms. Node emits it
@@ -48,4 +50,32 @@ export function trackClose(socket: Duplex, tls: boolean): CloseTracker {
       };
     },
   };
+}
+
+/**
+ * The one way a sample ends: at its deadline (`onTimeout` says why, read when
+ * it fires), on cancellation of the run, or by an event calling the returned
+ * function; whichever comes first wins, the socket is destroyed, and the
+ * sample resolves once its handle is closed.
+ */
+export function settleOnce(options: {
+  readonly scope: RunScope;
+  readonly closing: CloseTracker;
+  readonly budgetMs: number;
+  readonly onTimeout: () => Sample;
+  readonly resolve: (sample: Sample) => void;
+}): { finish: (sample: Sample) => void; settled: () => boolean } {
+  const { scope, closing, resolve } = options;
+  let result: Sample | undefined;
+  const finish = (r: Sample) => {
+    if (result) return;
+    result = r;
+    clearTimeout(timer);
+    unregister();
+    closing.destroyAndWait(scope.closing());
+    resolve(r);
+  };
+  const timer = setTimeout(() => finish(options.onTimeout()), options.budgetMs);
+  const unregister = scope.add(() => finish(failure("error", `cancelled: ${scope.reason}`)));
+  return { finish, settled: () => result !== undefined };
 }

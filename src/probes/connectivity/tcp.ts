@@ -2,7 +2,7 @@
 import { connect, type Socket } from "node:net";
 import { classifyError, failure, hostPort, type Sample } from "./outcome.js";
 import type { RunScope } from "./scope.js";
-import { trackClose } from "./socket.js";
+import { settleOnce, trackClose } from "./socket.js";
 
 /**
  * Connects to `address`:`port`, closes at once, and resolves with the connect
@@ -17,7 +17,6 @@ export function tcpSample(address: string, port: number, deadline: number, scope
     if (scope.cancelled) return resolve(failure("error", `not probed: ${scope.reason}`));
     if (budget <= 0) return resolve(failure("timeout", `no time left to connect to ${where}`));
 
-    let result: Sample | undefined;
     let socket: Socket;
     try {
       socket = connect({ host: address, port, noDelay: true });
@@ -25,19 +24,10 @@ export function tcpSample(address: string, port: number, deadline: number, scope
       // Only arguments the schema already refuses (a bad port) throw here.
       return resolve(classifyError(error, where));
     }
-    const closing = trackClose(socket, false);
-    // finish() runs only from events and timers, never synchronously here, so
-    // the consts it uses are set by then.
-    const timer = setTimeout(() => finish(failure("timeout", `no answer from ${where} within ${budget} ms`)), budget);
-    const unregister = scope.add(() => finish(failure("error", `cancelled: ${scope.reason}`)));
-    const finish = (r: Sample) => {
-      if (result) return;
-      result = r;
-      clearTimeout(timer);
-      unregister();
-      closing.destroyAndWait(scope.closing());
-      resolve(r);
-    };
+    const { finish } = settleOnce({
+      scope, closing: trackClose(socket, false), budgetMs: budget, resolve,
+      onTimeout: () => failure("timeout", `no answer from ${where} within ${budget} ms`),
+    });
     // Errors after finish() (a late reset) are swallowed: the sample is decided.
     socket.on("error", (error) => finish(classifyError(error, where)));
     socket.once("connect", () => finish({ ok: true, ms: performance.now() - start, note: "" }));
