@@ -3,11 +3,8 @@
  * The contract fixes `enabled`, `stopServerCommand`, `startServerCommand` and
  * `repairCommand`; the rest is nodekeeper's own design (see reconcile.ts).
  */
-import { z } from "zod";
-import { commandArgv, durationMs } from "../config/common.js";
-
-/** A delay that may be zero, in milliseconds, at most one day. */
-const delayMs = (defaultMs: number) => z.number().int().min(0).max(86_400_000).default(defaultMs);
+import * as z from "zod";
+import { commandArgv, delayMs, durationMs } from "../config/common.js";
 
 export const RemediationConfigSchema = z.strictObject({
   /** false: every action is logged as "would run" and not done. */

@@ -1,7 +1,7 @@
 /**
  * One apply cycle: read the state, look at the world, decide (reconcile.ts),
  * write ahead, act, record, write. The caller holds the cycle lock (one cycle
- * at a time on a node); `status` may read the state meanwhile (readApplyState).
+ * at a time on a node); `status` may read the state meanwhile (readApplyState, in state/apply-state.ts).
  *
  * Safety, in the order things happen:
  * - a state file that cannot be read (I/O error on both copies) stops the
@@ -29,11 +29,11 @@ import type { HttpClientFactory } from "../effects/http.js";
 import type { ProcessRunner } from "../effects/process.js";
 import type { Instructions } from "../mission-control/response.js";
 import type { PhaRepairStatus } from "../report/schema.js";
-import { applyStateFile, initialApplyState } from "../state/apply-state.js";
+import { applyStateFile, initialApplyState, phaRepairStatusFor } from "../state/apply-state.js";
 import type { ActionKind, ApplyState, Pending } from "../state/apply-state.js";
 import type { RecoveryNote } from "../state/store.js";
 import type { RemediationConfig } from "./config.js";
-import { markStarted, phaRepairStatusFor, planCycle, recordResults } from "./reconcile.js";
+import { markStarted, planCycle, recordResults } from "./reconcile.js";
 import type { ActionResult, ApplyFacts, CycleMode, PlannedAction, StateEvent } from "./reconcile.js";
 import { describeRun, launchRepair, newRunId, observeRepair, repairPaths } from "./repair.js";
 import { openServerApi } from "./server-api.js";
@@ -95,26 +95,8 @@ export interface ApplyOutcome {
   readonly errors: readonly string[];
 }
 
-export interface ApplyStateRead {
-  readonly state: ApplyState;
-  readonly source: "main" | "backup" | "initial";
-  /** What was wrong with the state file, if anything. */
-  readonly recovery: RecoveryNote | null;
-  /** Neither copy could be read (I/O error): `state` is a placeholder. */
-  readonly error: string | null;
-}
-
-/** Reads the apply state for `status` and the report builder; never writes, never throws. */
-export async function readApplyState(stateDir: string, clock: Pick<Clock, "now"> = { now: () => Date.now() }): Promise<ApplyStateRead> {
-  try {
-    const read = await applyStateFile(stateDir, () => clock.now()).read();
-    if (!read.ok) return { state: initialApplyState({ lost: true }), source: "initial", recovery: null, error: read.error };
-    const state = read.source === "initial" && read.recovery !== null ? initialApplyState({ lost: true }) : read.value;
-    return { state, source: read.source, recovery: read.recovery, error: null };
-  } catch (error) {
-    return { state: initialApplyState({ lost: true }), source: "initial", recovery: null, error: message(error) };
-  }
-}
+export { readApplyState } from "../state/apply-state.js";
+export type { ApplyStateRead } from "../state/apply-state.js";
 
 function report(action: PlannedAction, result: ActionReport["result"], error: string | null): ActionReport {
   return {

@@ -58,7 +58,7 @@
  */
 import { InstructionsSchema } from "../mission-control/response.js";
 import type { Instructions } from "../mission-control/response.js";
-import type { PhaRepairStatus, RepairState } from "../report/schema.js";
+import type { RepairState } from "../report/schema.js";
 import type { ActionKind, ApplyState, Episode, Failure, Pending, RepairRecord } from "../state/apply-state.js";
 import type { RemediationConfig } from "./config.js";
 
@@ -209,10 +209,7 @@ export function vetAnswer(
   return { kind: "accepted", reportId, instructions };
 }
 
-/** The cassandraPhaRepairStatus to report, from the state. */
-export function phaRepairStatusFor(state: ApplyState): PhaRepairStatus {
-  return state.repair.status;
-}
+export { phaRepairStatusFor } from "../state/apply-state.js";
 
 export function responsibilityTarget(nodeIds: readonly string[]): string {
   return JSON.stringify([...new Set(nodeIds)].sort());

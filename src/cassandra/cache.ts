@@ -15,7 +15,7 @@
  */
 import { open, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import type { Clock } from "../effects/clock.js";
 import { writeFileAtomic } from "../state/atomic.js";
 

@@ -2,7 +2,7 @@
  * The `cassandra` section of the configuration. Every field has a default, so
  * `CassandraConfigSchema.parse({})` is the default configuration.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { commandArgv, durationMs } from "../config/common.js";
 
 export const DEFAULT_NODETOOL = ["/opt/dynatrace-managed/utils/cassandra-nodetool.sh"] as const;

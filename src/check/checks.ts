@@ -21,7 +21,7 @@
  * that was asked to be judged but could not be measured makes the check
  * UNKNOWN, never OK.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { ComponentResult } from "../probes/components.js";
 import type { DirectoryResult } from "../probes/directories.js";
 import { CODES } from "../probes/result-codes.js";

@@ -3,10 +3,15 @@
  * The CLI renders it as a table or prints it as JSON (shape: STATUS_JSON_VERSION).
  */
 import type { CassandraProbeResult } from "../cassandra/probe.js";
-import { explainApplyState, phaRepairStatusFor, readApplyState } from "../apply/index.js";
+// Straight from the modules, not the barrels: `status` must not load (and compile) the apply and exchange machinery.
+import { explainApplyState } from "../apply/explain.js";
+import { phaRepairStatusFor, readApplyState } from "../state/apply-state.js";
 import type { LoadedConfig } from "../config/load.js";
-import { clockOffsetStatus, describeClockOffset, readLastExchange, readOutboxSummary } from "../mission-control/index.js";
-import type { LastExchange, OutboxSummary } from "../mission-control/index.js";
+import { clockOffsetStatus, describeClockOffset } from "../mission-control/clock-offset.js";
+import { readLastExchange } from "../mission-control/last-exchange.js";
+import type { LastExchange } from "../mission-control/last-exchange.js";
+import { readOutboxSummary } from "../mission-control/outbox.js";
+import type { OutboxSummary } from "../mission-control/outbox.js";
 import type { PhaRepairStatus } from "../report/schema.js";
 import { readCycleLock } from "../state/lock.js";
 import type { Effects } from "../effects/index.js";

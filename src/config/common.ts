@@ -1,9 +1,16 @@
 /** Small schema pieces shared by every configuration section. */
-import { z } from "zod";
+import * as z from "zod";
+
+// One base schema each, shared: every zod method call clones a schema, and
+// nodekeeper builds its configuration schema at every start.
+const positiveDurationMs = z.number().int().positive().max(86_400_000);
+const zeroOrDurationMs = z.number().int().min(0).max(86_400_000);
 
 /** A duration in milliseconds: a positive integer, at most one day. */
-export const durationMs = (defaultMs: number) =>
-  z.number().int().positive().max(86_400_000).default(defaultMs);
+export const durationMs = (defaultMs: number) => positiveDurationMs.default(defaultMs);
+
+/** A delay that may be zero, in milliseconds, at most one day. */
+export const delayMs = (defaultMs: number) => zeroOrDurationMs.default(defaultMs);
 
 /** An argv array: the program, then its arguments, never passed through a shell. */
 export const commandArgv = z.array(z.string()).min(1, "must name a program");

@@ -4,9 +4,11 @@
  * Every problem becomes a ConfigError listing each offending key path, which
  * the CLI prints as one line per key and exits 64 on.
  */
+// First: zod's settings must be in place before any schema is built.
+import "./zod-settings.js";
 import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
-import type { z } from "zod";
+import type * as z from "zod";
 import { defaultComponents, defaultDirectories } from "./defaults.js";
 import { ComponentSchema, ConfigSchema, DirectorySchema } from "./schema.js";
 import type { Config } from "./schema.js";

@@ -3,7 +3,7 @@
  * are errors (a typo must never silently fall back to a default), and every
  * TypeScript type of the configuration comes from these schemas.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { RemediationConfigSchema } from "../apply/config.js";
 import { CassandraConfigSchema } from "../cassandra/config.js";
 import { MissionControlConfigSchema } from "../mission-control/config.js";

@@ -11,7 +11,7 @@
  * never a torn one; event lines are appended whole (O_APPEND).
  */
 import { appendFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import type { SimPaths } from "./sim-files.js";
 
 export const ServerWorldSchema = z.object({

@@ -7,7 +7,7 @@
  * (bound of the reports kept while Mission Control is unreachable) and `audit`
  * (bound of the audit log of exchanges).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { durationMs, filePath, httpsUrl } from "../config/common.js";
 
 export const RetryConfigSchema = z.strictObject({

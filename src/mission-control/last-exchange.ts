@@ -8,7 +8,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { writeFileAtomic } from "../state/atomic.js";
 
 export const LAST_EXCHANGE_FILE = "last-exchange.json";

@@ -25,7 +25,7 @@
  */
 import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { writeFileAtomic } from "../state/atomic.js";
 import { HealthReportSchema } from "../report/schema.js";
 import type { HealthReport } from "../report/schema.js";

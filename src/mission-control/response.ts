@@ -3,7 +3,7 @@
  * "Response body (200)"). Unknown fields are ignored (z.object strips them);
  * a missing or mistyped required field rejects the whole answer.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const MAX_RESPONSE_BYTES = 1024 * 1024; // 1 MiB, contract section 1
 

@@ -7,7 +7,7 @@
  * documented unknowns.
  */
 import { readFile } from "node:fs/promises";
-import { z } from "zod";
+import * as z from "zod";
 import type { ServerConfig } from "../config/schema.js";
 import type { Effects } from "../effects/index.js";
 import { NodeStateSchema } from "../report/schema.js";

@@ -1,5 +1,5 @@
 /** Health statuses of the contract (section 1), and how they combine. */
-import { z } from "zod";
+import * as z from "zod";
 
 export const StatusSchema = z.enum(["OK", "WARNING", "ERROR", "UNKNOWN", "NOT_INSTALLED"]);
 export type Status = z.infer<typeof StatusSchema>;

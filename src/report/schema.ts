@@ -3,7 +3,7 @@
  * `report --dry-run` prints a body validated by this schema, and the sender
  * sends only bodies that pass it: one schema, so the two can never disagree.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { StatusSchema } from "../probes/status.js";
 
 export const NODE_STATES = [

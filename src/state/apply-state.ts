@@ -10,9 +10,10 @@
  * do not make an older one discard the whole state.
  */
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { InstructionsSchema } from "../mission-control/response.js";
 import { PhaRepairStatusSchema } from "../report/schema.js";
+import type { PhaRepairStatus } from "../report/schema.js";
 import { stateFile } from "./store.js";
 import type { RecoveryNote, StateFile } from "./store.js";
 
@@ -195,8 +196,34 @@ export function initialApplyState(options: { lost?: boolean } = {}): ApplyState 
 /**
  * The apply state file of a state directory. When no good copy is left the
  * store hands back a fresh state with a recovery note; use `initialApplyState({ lost: true })`
- * then (see readApplyState in apply/execute.ts).
+ * then (see readApplyState).
  */
 export function applyStateFile(stateDir: string, now: () => number): StateFile<ApplyState> {
   return stateFile(join(stateDir, APPLY_STATE_FILE), ApplyStateSchema, { initial: () => initialApplyState(), now });
+}
+
+/** The cassandraPhaRepairStatus to report, from the state. */
+export function phaRepairStatusFor(state: ApplyState): PhaRepairStatus {
+  return state.repair.status;
+}
+
+export interface ApplyStateRead {
+  readonly state: ApplyState;
+  readonly source: "main" | "backup" | "initial";
+  /** What was wrong with the state file, if anything. */
+  readonly recovery: RecoveryNote | null;
+  /** Neither copy could be read (I/O error): `state` is a placeholder. */
+  readonly error: string | null;
+}
+
+/** Reads the apply state for `status` and the report builder; never writes, never throws. */
+export async function readApplyState(stateDir: string, clock: { now(): number } = { now: () => Date.now() }): Promise<ApplyStateRead> {
+  try {
+    const read = await applyStateFile(stateDir, () => clock.now()).read();
+    if (!read.ok) return { state: initialApplyState({ lost: true }), source: "initial", recovery: null, error: read.error };
+    const state = read.source === "initial" && read.recovery !== null ? initialApplyState({ lost: true }) : read.value;
+    return { state, source: read.source, recovery: read.recovery, error: null };
+  } catch (error) {
+    return { state: initialApplyState({ lost: true }), source: "initial", recovery: null, error: error instanceof Error ? error.message : String(error) };
+  }
 }

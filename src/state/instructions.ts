@@ -15,7 +15,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { InstructionsSchema } from "../mission-control/response.js";
 import type { Instructions } from "../mission-control/response.js";
 import { writeFileAtomic } from "./atomic.js";

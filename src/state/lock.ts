@@ -32,7 +32,7 @@ import { randomUUID } from "node:crypto";
 import { link, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { hostname as osHostname } from "node:os";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { fsyncDir } from "./atomic.js";
 
 export const LOCK_FILE = "cycle.lock";

@@ -5,7 +5,7 @@
  */
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { writeFileAtomic } from "./atomic.js";
 
 export const MAINTENANCE_FILE = "maintenance.json";

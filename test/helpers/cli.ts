@@ -18,13 +18,13 @@ export interface CliResult {
 
 export function runCli(
   args: readonly string[],
-  options: { env?: Record<string, string | undefined>; timeoutMs?: number; cwd?: string } = {},
+  options: { env?: Record<string, string | undefined>; timeoutMs?: number; cwd?: string; bin?: string } = {},
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
     const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", NODEKEEPER_CONFIG: undefined, ...options.env };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: options.cwd ?? ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], { env, cwd: options.cwd ?? ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));

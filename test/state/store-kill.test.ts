@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { z } from "zod";
+import * as z from "zod";
 import { stateFile } from "../../src/state/store.js";
 import { isIntact, killTestValue } from "./store-kill-value.js";
 import { mulberry32 } from "../helpers/random.js";

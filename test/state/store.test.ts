@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
-import { z } from "zod";
+import * as z from "zod";
 import { stateFile } from "../../src/state/store.js";
 
 const Schema = z.object({ n: z.number().int(), name: z.string() });

@@ -1,5 +1,5 @@
 /** Peers and the `connectivity` configuration section (CONTRACT.md section 4). */
-import { z } from "zod";
+import * as z from "zod";
 import { durationMs, filePath, ipAddress, port } from "../../config/common.js";
 
 /** An absolute path (and query); no white space or control characters, which would break the request line. */
