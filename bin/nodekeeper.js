@@ -30,8 +30,14 @@ async function loadCli() {
   const file = fileURLToPath(new URL("../dist/main.cjs", import.meta.url));
   const cacheFile = `${file}.v8cache`;
   const mode = process.env.NODEKEEPER_CODE_CACHE;
+  let bytes;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    process.stderr.write(`nodekeeper: cannot read ${file} (${error.code ?? error.message}): is it built? (npm run build)\n`);
+    process.exit(70); // EX_SOFTWARE, as for a crash
+  }
   // The build makes it ASCII-only: read as Latin-1 it needs no UTF-8 decoding (~4 ms).
-  const bytes = readFileSync(file);
   const source = bytes.toString(isAscii(bytes) ? "latin1" : "utf8");
   const buildId = /^\/\/ nodekeeper build (\w+)\n/.exec(source)?.[1] ?? "none";
   const sha256 = (data) => createHash("sha256").update(data).digest("hex");

@@ -128,3 +128,11 @@ test("--help and status do not load undici; report, which sends, does", async ()
   assert.equal(report.code, 5, report.stderr); // not delivered, kept in the outbox
   assert.equal(report.files.filter(isUndici).length, 1, report.stderr);
 });
+
+test("an unbuilt install says so in one line and exits 70", async () => {
+  const { bin } = installCopy();
+  rmSync(join(bin, "../../dist/main.cjs"));
+  const r = await runCli(["status"], { bin });
+  assert.equal(r.code, 70);
+  assert.match(r.stderr, /^nodekeeper: cannot read \S+main\.cjs \(ENOENT\): is it built\? \(npm run build\)\n$/);
+});
