@@ -34,7 +34,7 @@ function configFile(options: GlobalOptions): string | undefined {
  * (the `run` loop) the first signal only asks the loop to stop after the
  * current cycle has sent and written its state; a second one is the hard stop.
  */
-async function loadEffects(graceful?: AbortController) {
+async function loadEffects(graceful?: AbortController, stopping = "stopping after the current cycle") {
   const { realEffects } = await import("../effects/real.js");
   const effects = realEffects();
   const hard = (signal: NodeJS.Signals) => {
@@ -43,7 +43,7 @@ async function loadEffects(graceful?: AbortController) {
   };
   const onSignal = (signal: NodeJS.Signals) => {
     if (graceful && !graceful.signal.aborted) {
-      process.stderr.write(`nodekeeper: ${signal}: stopping after the current cycle (again to stop now)\n`);
+      process.stderr.write(`nodekeeper: ${signal}: ${stopping} (again to stop now)\n`);
       graceful.abort();
       return;
     }
@@ -241,7 +241,7 @@ export function buildProgram(versionText: string): Command {
       const speed = Number(opts.speed);
       if (!Number.isFinite(speed) || speed <= 0) throw new CliError(`--speed: expected a positive number, got ${JSON.stringify(opts.speed)}`, EXIT.USAGE);
       const stop = new AbortController();
-      const effects = await loadEffects(stop);
+      const effects = await loadEffects(stop, "ending the demo");
       const { runDev } = await import("../dev/index.js");
       process.exitCode = await runDev({ effects, speed, keepDir: opts.keep, signal: stop.signal, out: write, style: style() });
     });

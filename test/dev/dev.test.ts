@@ -156,6 +156,8 @@ describe("nodekeeper dev", { concurrency: 2 }, () => {
     assert.equal(code, 130, `exit code\n${stdout}\n${stderr}`);
     assert.ok(tookMs < 10_000, `exits within a few seconds (took ${Math.round(tookMs)} ms)`);
     assert.match(stdout, /nodekeeper dev: stopped; every server closed/);
+    assert.match(stderr, /^nodekeeper: SIGINT: ending the demo \(again to stop now\)$/m, "the demo's own words, not run's");
+    assert.doesNotMatch(stderr, /current cycle/);
     await assertNothingLeft(demo.pid, stdout);
   });
 
