@@ -28,8 +28,7 @@
 //   dist/fake-*.js         the demo's helper programs, which the demo finds
 //                          next to its own code.
 import { spawnSync } from "node:child_process";
-import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,8 +37,6 @@ import { build } from "esbuild";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = join(root, "dist");
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-// Ties the code cache to this very build (V8 itself only checks the source's length).
-const buildId = randomUUID().replaceAll("-", "");
 const common = { bundle: true, platform: "node", target: "node20.19", sourcemap: "linked", logLevel: "warning", absWorkingDir: root };
 
 rmSync(dist, { recursive: true, force: true });
@@ -62,8 +59,8 @@ await Promise.all([
     // Every import() becomes a lazy require(): a script compiled with vm.Script has no module loader behind it.
     supported: { "dynamic-import": false },
     plugins: [undiciApart],
-    // The first line is read by bin/nodekeeper.js: the build the code cache must match.
-    banner: { js: `// nodekeeper build ${buildId}\nconst __nkImportMetaUrl = require("node:url").pathToFileURL(__filename).href;` },
+    // "use strict" first: esbuild's own comes after the banner, where it is no longer a directive.
+    banner: { js: `"use strict";\nconst __nkImportMetaUrl = require("node:url").pathToFileURL(__filename).href;` },
     define: { __NODEKEEPER_VERSION__: JSON.stringify(pkg.version), "import.meta.url": "__nkImportMetaUrl" },
   }),
   build({ ...common, entryPoints: { undici: "undici" }, outdir: dist, outExtension: { ".js": ".cjs" }, format: "cjs", sourcemap: false }),
@@ -130,19 +127,27 @@ console.log(${JSON.stringify(NODETOOL_STATUS)});
       directories: [{ path: dir }],
       log: { level: "silent" },
     }));
-    for (const args of [["status", "--json"], ["report", "--dry-run"]]) {
+    // Without NODE_OPTIONS: V8 flags in it (--max-old-space-size, --expose-gc…) would go
+    // into the cache, and V8 refuses a cache made under other flags than its own.
+    const { NODE_OPTIONS: _ignored, ...env } = process.env;
+    const cli = (args, extraEnv) => {
       const run = spawnSync(process.execPath, [join(root, "bin/nodekeeper.js"), "--config", config, ...args], {
-        env: { ...process.env, NODEKEEPER_CODE_CACHE: "train", NO_COLOR: "1" },
+        env: { ...env, NO_COLOR: "1", ...extraEnv },
         stdio: ["ignore", "ignore", "pipe"],
         timeout: 120_000, // 2 min: a stuck probe has its own deadline; this is the last resort
         encoding: "utf8",
       });
       // status and report answer 0–5 on a sick node; anything else is a crash worth showing.
       if (run.error || run.status === null || run.status > 5) {
-        throw new Error(`training run \`nodekeeper ${args.join(" ")}\` failed (${run.error?.message ?? `exit ${run.status}, signal ${run.signal}`}):\n${run.stderr}`);
+        throw new Error(`\`nodekeeper ${args.join(" ")}\` failed (${run.error?.message ?? `exit ${run.status}, signal ${run.signal}`}):\n${run.stderr}`);
       }
-    }
-    if (!existsSync(join(dist, "main.cjs.v8cache"))) throw new Error("training wrote no dist/main.cjs.v8cache");
+      return run.stderr;
+    };
+    cli(["status", "--json"], { NODEKEEPER_CODE_CACHE: "train" });
+    cli(["report", "--dry-run"], { NODEKEEPER_CODE_CACHE: "train" });
+    // What a plain start does with it: a cache V8 refuses would only cost time, silently.
+    const said = /^nodekeeper: code cache \S+: (.*)$/m.exec(cli(["--debug", "status", "--json"], {}))?.[1];
+    if (said !== "used") throw new Error(`the trained code cache is not used by a plain start: ${said ?? "no answer"}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -35,6 +35,8 @@ function configFile(options: GlobalOptions): string | undefined {
  * current cycle has sent and written its state; a second one is the hard stop.
  */
 async function loadEffects(graceful?: AbortController, stopping = "stopping after the current cycle") {
+  // zod's settings before any schema is built: `dev` builds some before it reads a configuration.
+  await import("../config/zod-settings.js");
   const { realEffects } = await import("../effects/real.js");
   const effects = realEffects();
   const hard = (signal: NodeJS.Signals) => {
@@ -282,6 +284,11 @@ export function buildProgram(versionText: string): Command {
   return program;
 }
 
+/** The command's name in the arguments: the first word that is not an option or the value of --config. */
+export function commandName(args: readonly string[]): string | undefined {
+  return args.find((a, i) => !a.startsWith("-") && args[i - 1] !== "-c" && args[i - 1] !== "--config");
+}
+
 /** Exit code for an error that escaped a command. */
 function exitCodeFor(command: string | undefined): number {
   // status and check speak Nagios: a crash is UNKNOWN, not CRITICAL.
@@ -295,7 +302,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const { NODEKEEPER_VERSION } = await import("../version.js");
   const program = buildProgram(NODEKEEPER_VERSION);
   const debug = argv.includes("--debug");
-  const command = argv.slice(2).find((a) => !a.startsWith("-"));
+  const command = commandName(argv.slice(2));
   // stdout closed early (`nodekeeper status | head -1`) is not an error.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);

@@ -1,6 +1,7 @@
 /**
  * zod's settings for the whole process. config/load.ts imports this first,
- * so it runs before any schema is built (zod reads the setting then).
+ * and the CLI loads it before its effects, so it runs before any schema is
+ * built (zod reads the setting then).
  *
  * jitless: on an object schema's first parse zod compiles a parser for it
  * (`new Function`). nodekeeper parses each schema a few times per process and

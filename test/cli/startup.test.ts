@@ -69,7 +69,7 @@ test("a missing, stale, damaged or foreign cache is not used, says why under --d
   const run = () => runCli(["--debug", "--config", config, "status", "--json"], { env: node.env, bin });
   const good = readFileSync(cache);
   const newline = good.indexOf(10);
-  const [magic, buildId] = good.subarray(0, newline).toString("latin1").split(" ");
+  const [magic, madeFrom] = good.subarray(0, newline).toString("latin1").split(" ");
   const data = good.subarray(newline + 1);
   const withHeader = (id: string, payload: Buffer, digest = createHash("sha256").update(payload).digest("hex")) =>
     Buffer.concat([Buffer.from(`${magic} ${id} ${digest}\n`), payload]);
@@ -83,11 +83,11 @@ test("a missing, stale, damaged or foreign cache is not used, says why under --d
   const foreign = Buffer.alloc(data.length, 0x5a);
   const cases: [string, Buffer | null, string][] = [
     ["absent", null, "not used: absent"],
-    ["another build", withHeader("0".repeat(32), data), "not used: made for another build"],
-    ["damaged", withHeader(buildId!, flipped, createHash("sha256").update(data).digest("hex")), "not used: damaged (digest mismatch)"],
+    ["another main.cjs", withHeader("0".repeat(64), data), "not used: made from another main.cjs"],
+    ["damaged", withHeader(madeFrom!, flipped, createHash("sha256").update(data).digest("hex")), "not used: damaged (digest mismatch)"],
     ["truncated", good.subarray(0, newline + 1 + 1000), "not used: damaged (digest mismatch)"],
-    ["not V8's", withHeader(buildId!, foreign), "not used: rejected by V8 (another Node version or V8 flags)"],
-    ["no header", data, "not used: made for another build"],
+    ["not V8's", withHeader(madeFrom!, foreign), "not used: rejected by V8 (another Node version, or V8 flags such as NODE_OPTIONS=--max-old-space-size)"],
+    ["no header", data, "not used: made from another main.cjs"],
   ];
   for (const [name, content, expected] of cases) {
     if (content === null) rmSync(cache);
@@ -132,7 +132,43 @@ test("--help and status do not load undici; report, which sends, does", async ()
 test("an unbuilt install says so in one line and exits 70", async () => {
   const { bin } = installCopy();
   rmSync(join(bin, "../../dist/main.cjs"));
-  const r = await runCli(["status"], { bin });
+  const r = await runCli(["report"], { bin });
   assert.equal(r.code, 70);
   assert.match(r.stderr, /^nodekeeper: cannot read \S+main\.cjs \(ENOENT\): is it built\? \(npm run build\)\n$/);
+});
+
+test("a damaged main.cjs: one line, UNKNOWN (3) for status and check, 70 for the rest; --debug adds the stack", async () => {
+  const { bin } = installCopy();
+  const main = join(bin, "../../dist/main.cjs");
+  const source = readFileSync(main);
+  writeFileSync(main, source.subarray(0, Math.floor(source.length / 2)));
+  for (const [args, code] of [[["status"], 3], [["--config", "/nowhere.json", "check", "components"], 3], [["report"], 70]] as const) {
+    const r = await runCli([...args], { bin });
+    assert.equal(r.code, code, args.join(" "));
+    assert.match(r.stderr, /^nodekeeper: cannot load \S+main\.cjs: .+\n$/, args.join(" "));
+  }
+  const debug = await runCli(["--debug", "status"], { bin });
+  assert.match(debug.stderr, /\n\S*SyntaxError: /);
+});
+
+test("main.cjs edited in place (same length): the old compiled code is not used, the edit takes effect", async () => {
+  const { node, config } = statusNode();
+  const { bin } = installCopy();
+  const main = join(bin, "../../dist/main.cjs");
+  const source = readFileSync(main, "latin1");
+  const from = "JSON.stringify(json, null, 2)";
+  assert.equal(source.split(from).length, 2, "the JSON output line is in the bundle once");
+  writeFileSync(main, source.replace(from, "JSON.stringify(json, null, 7)"), "latin1");
+  const r = await runCli(["--debug", "--config", config, "status", "--json"], { env: node.env, bin });
+  assert.equal(CACHE_LINE.exec(r.stderr)?.[1], "not used: made from another main.cjs");
+  assert.match(r.stdout, /^\{\n {7}"statusVersion": 1,/);
+});
+
+test("with source maps on, the cache is set aside and stack traces name the TypeScript sources", async () => {
+  const { bin } = installCopy();
+  copyFileSync(join(ROOT, "dist/main.cjs.map"), join(bin, "../../dist/main.cjs.map"));
+  const r = await runCli(["--debug", "--config", "/nowhere.json", "status"], { bin, env: { NODE_OPTIONS: "--enable-source-maps" } });
+  assert.equal(CACHE_LINE.exec(r.stderr)?.[1], "not used: source maps are on (--enable-source-maps)");
+  assert.equal(r.code, 64, r.stderr); // the configuration cannot be read
+  assert.match(r.stderr, /src\/config\/load\.ts:\d+/);
 });
