@@ -18,7 +18,8 @@
  *   `{type: "action", action, before, after, reason, reportId, result, error, dryRun, wouldRun, at}`
  *   (`result`: "done", "failed", "not-done" when the write-ahead failed,
  *   "would-run"); state changes that are not actions (failover on or off,
- *   repair finished, answer rejected, state recovered) are
+ *   repair finished, answer rejected, state recovered, an action interrupted
+ *   by a kill: its write-ahead mark left without a result) are
  *   `{type: "state", event, before, after, reason, reportId, at}`.
  *
  * applyCycle never throws: whatever goes wrong is in `errors`.

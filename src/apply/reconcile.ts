@@ -253,6 +253,18 @@ export function planCycle(input: PlanInput): Plan {
   const events: StateEvent[] = [];
   const previousCycleAt = s.lastCycle ? Date.parse(s.lastCycle.at) : null;
 
+  // 0. Actions marked as started that left no result: said once, in the audit
+  // (their first attempt has no action line of its own). What is still due is
+  // planned again below, as any other time: every action is idempotent.
+  for (const f of s.inFlight) {
+    events.push({
+      event: "action-interrupted", before: `${f.action} started at ${f.startedAt}`, after: "no result recorded",
+      reason: "nodekeeper was stopped while it ran (kill -9, a crash, the node's restart), or could not write its result; it is done again if still due",
+      reportId: f.reportId,
+    });
+  }
+  s.inFlight = [];
+
   // 1. Intake.
   let answerStatus: Plan["answer"] = "none";
   let rejection: string | null = null;
@@ -549,6 +561,7 @@ export function markStarted(state: ApplyState, actions: readonly PlannedAction[]
   const s = structuredClone(state);
   const at = iso(now);
   const episode = s.failover.episode;
+  s.inFlight = [...s.inFlight, ...actions.map((a) => ({ action: a.kind, target: a.target, startedAt: at, reportId: a.reportId ?? null }))].slice(-20);
   for (const a of actions) {
     if (a.kind === "stop-server" && episode?.id === a.episodeId) episode.stop.attemptedAt = at;
     if (a.kind === "start-server" && episode?.id === a.episodeId) episode.start.attemptedAt = at;
@@ -573,6 +586,7 @@ export function recordResults(
   const s = structuredClone(state);
   const at = iso(now);
   const episode = s.failover.episode;
+  s.inFlight = s.inFlight.filter((f) => !results.some((r) => r.action.kind === f.action && r.action.target === f.target));
   for (const { action: a, ok, error } of results) {
     if (ok) {
       s.failures = s.failures.filter((f) => !(f.action === a.kind && f.target === a.target));

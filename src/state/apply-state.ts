@@ -107,6 +107,15 @@ export const PendingSchema = z.object({
 });
 export type Pending = z.infer<typeof PendingSchema>;
 
+/** An action marked as started before it runs (write-ahead), until its result is recorded. */
+export const InFlightSchema = z.object({
+  action: ActionKindSchema,
+  target: z.string(),
+  startedAt: time,
+  reportId: z.string().nullable(),
+});
+export type InFlight = z.infer<typeof InFlightSchema>;
+
 export const ApplyStateSchema = z.object({
   schemaVersion: z.literal(1),
   /** The last valid answer: the instructions in force. */
@@ -146,6 +155,12 @@ export const ApplyStateSchema = z.object({
   failures: z.array(FailureSchema).max(10),
   /** What the last cycle left undone, and why. */
   pending: z.array(PendingSchema).max(20),
+  /**
+   * Actions started and not yet recorded. Any left at the next cycle were
+   * interrupted (kill -9, a crash, the node's restart) or their result could
+   * not be written. Absent from state files written before it existed.
+   */
+  inFlight: z.array(InFlightSchema).max(20).default([]),
   lastError: z.object({ at: time, action: z.string().nullable(), message: z.string() }).nullable(),
   lastCycle: z
     .object({
@@ -186,6 +201,7 @@ export function initialApplyState(options: { lost?: boolean } = {}): ApplyState 
     repair,
     failures: [],
     pending: [],
+    inFlight: [],
     lastError: null,
     lastCycle: null,
     wouldRunNoted: [],

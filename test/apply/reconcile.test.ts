@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { RemediationConfigSchema } from "../../src/apply/config.js";
 import { explainApplyState, shellCommand } from "../../src/apply/explain.js";
-import { markStarted, phaRepairStatusFor, planCycle, repairTurn, retryDelayMs, vetAnswer } from "../../src/apply/reconcile.js";
+import { markStarted, phaRepairStatusFor, planCycle, recordResults, repairTurn, retryDelayMs, vetAnswer } from "../../src/apply/reconcile.js";
 import type { PlanInput } from "../../src/apply/reconcile.js";
 import { detachMode, REPAIR_WRAPPER, repairLaunchArgv } from "../../src/apply/repair.js";
 import { ApplyStateSchema, initialApplyState } from "../../src/state/apply-state.js";
@@ -84,6 +84,27 @@ test("markStarted writes the repair as IN_PROGRESS before it is launched", () =>
   assert.equal(phaRepairStatusFor(started), "IN_PROGRESS");
   assert.equal(started.repair.runId, "run-9");
   assert.equal(phaRepairStatusFor(state), "REQUIRED");
+});
+
+test("in flight: marked before acting, cleared by the result; one left over is reported once by the next plan", () => {
+  const stop = { kind: "stop-server", target: "dynatrace-server", argv: ["stop"], episodeId: "e1", before: "running", after: "stopped", reason: "x", reportId: "r7" } as const;
+  const started = markStarted(initialApplyState(), [stop], START);
+  assert.deepEqual(started.inFlight, [{ action: "stop-server", target: "dynatrace-server", startedAt: "2025-03-01T10:00:00.000Z", reportId: "r7" }]);
+  assert.deepEqual(recordResults(started, [{ action: stop, ok: false, error: "exit 1" }], healthyFacts, config, START).inFlight, [], "a failure is a result too");
+
+  // Killed before the result was written: the state on disk still has it in flight.
+  const plan = planCycle(input({ state: started, now: START + MIN }));
+  assert.deepEqual(plan.events.filter((e) => e.event === "action-interrupted"), [{
+    event: "action-interrupted", before: "stop-server started at 2025-03-01T10:00:00.000Z", after: "no result recorded",
+    reason: "nodekeeper was stopped while it ran (kill -9, a crash, the node's restart), or could not write its result; it is done again if still due",
+    reportId: "r7",
+  }]);
+  assert.deepEqual(plan.state.inFlight, []);
+  assert.deepEqual(planCycle(input({ state: plan.state, now: START + 2 * MIN })).events.filter((e) => e.event === "action-interrupted"), [], "once");
+
+  // A state file written before the field existed reads as nothing in flight.
+  const { inFlight: _gone, ...older } = initialApplyState();
+  assert.deepEqual(ApplyStateSchema.parse(older).inFlight, []);
 });
 
 test("shellCommand quotes what a shell would split or expand", () => {

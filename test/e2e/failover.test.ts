@@ -227,6 +227,13 @@ describe("e2e failover remediation", { concurrency: true }, () => {
     await node.cycle(0);
     assert.deepEqual(node.commands(), [STOP, STOP, START]);
     assert.deepEqual(node.auditedActions(), ["responsibility-override:done", "quorum-override:done", "stop-server:done", "start-server:done"]);
+    // The killed attempt has no action line of its own: the next cycle says it was interrupted, once, before the redo.
+    const audit = node.audit();
+    const interrupted = audit.filter((e) => e.type === "state" && e["event"] === "action-interrupted");
+    assert.equal(interrupted.length, 1, JSON.stringify(interrupted));
+    assert.match(String(interrupted[0]!["before"]), /^stop-server started at \d{4}-\d\d-\d\dT\S+Z$/);
+    assert.equal(interrupted[0]!["after"], "no result recorded");
+    assert.ok(audit.indexOf(interrupted[0]!) < audit.findIndex((e) => e["action"] === "stop-server"), "said before the redo's line");
     const status = await node.cli(["status"]);
     assert.match(status.stdout, /the local server was stopped at \S+; it was started again at \S+\./);
   });
