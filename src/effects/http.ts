@@ -196,38 +196,10 @@ export const createHttpClient: HttpClientFactory = async (options) => {
           dispatcher,
           signal: req.signal,
         });
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(response.headers)) {
-          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-        }
-        // Over the cap: a 2xx answer is refused (its content would be the
-        // instructions), but an error status still counts as that status, with
-        // the body cut: a 1 MiB 503 page is a 503, not a delivered report.
-        const success = response.statusCode >= 200 && response.statusCode < 300;
-        const tooLarge = (size: number) =>
-          new HttpError("too-large", `response of ${size} bytes or more is over the ${req.maxResponseBytes}-byte limit`, undefined);
-        // Destroying the body below makes undici emit an abort error on it:
+        // Destroying the body (over the cap) makes undici emit an abort error on it:
         // with nobody listening, that would be an uncaught exception.
         response.body.on("error", () => undefined);
-        const declared = Number(response.headers["content-length"]);
-        if (Number.isFinite(declared) && declared > req.maxResponseBytes) {
-          response.body.destroy();
-          if (success) throw tooLarge(declared);
-          return { status: response.statusCode, headers, body: Buffer.alloc(0), truncated: true };
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        for await (const chunk of response.body as AsyncIterable<Buffer>) {
-          size += chunk.length;
-          if (size > req.maxResponseBytes) {
-            response.body.destroy();
-            if (success) throw tooLarge(size);
-            chunks.push(chunk.subarray(0, chunk.length - (size - req.maxResponseBytes)));
-            return { status: response.statusCode, headers, body: Buffer.concat(chunks), truncated: true };
-          }
-          chunks.push(chunk);
-        }
-        return { status: response.statusCode, headers, body: Buffer.concat(chunks), truncated: false };
+        return await readCapped(response.statusCode, flatHeaders(response.headers), response.body, req.maxResponseBytes);
       } catch (error) {
         // An abort is a timeout only when it is our caller's deadline; undici
         // also aborts internally, e.g. when a proxy refuses CONNECT (407).
@@ -239,6 +211,50 @@ export const createHttpClient: HttpClientFactory = async (options) => {
     },
   };
 };
+
+/** Response headers as one string each (a repeated header's values joined). */
+function flatHeaders(raw: Readonly<Record<string, string | string[] | undefined>>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return headers;
+}
+
+/**
+ * A response's body, read up to the cap, for both engines. Over the cap, a 2xx
+ * answer is refused (its content would be the instructions), but an error
+ * status still counts as that status, with the body cut: a 1 MiB 503 page is
+ * a 503, not a delivered report. A declared length over the cap is not read.
+ */
+async function readCapped(
+  status: number,
+  headers: Record<string, string>,
+  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  maxBytes: number,
+): Promise<HttpResponse> {
+  const success = status >= 200 && status < 300;
+  const tooLarge = (size: number) => new HttpError("too-large", `response of ${size} bytes or more is over the ${maxBytes}-byte limit`, undefined);
+  const declared = Number(headers["content-length"]);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    body.destroy();
+    if (success) throw tooLarge(declared);
+    return { status, headers, body: Buffer.alloc(0), truncated: true };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      body.destroy();
+      if (success) throw tooLarge(size);
+      chunks.push(chunk.subarray(0, chunk.length - (size - maxBytes)));
+      return { status, headers, body: Buffer.concat(chunks), truncated: true };
+    }
+    chunks.push(chunk);
+  }
+  return { status, headers, body: Buffer.concat(chunks), truncated: false };
+}
 
 type Undici = typeof Undici_;
 
@@ -302,38 +318,9 @@ async function createNodeHttpClient(options: HttpClientOptions): Promise<HttpCli
         request.on("response", (response) => {
           clearTimeout(timer);
           timer = setTimeout(() => response.destroy(Object.assign(new Error(`body not complete within ${options.bodyTimeoutMs} ms`), { code: "ETIMEDOUT" })), options.bodyTimeoutMs);
-          const status = response.statusCode ?? 0;
-          const success = status >= 200 && status < 300;
-          const headers: Record<string, string> = {};
-          for (const [name, value] of Object.entries(response.headers)) {
-            if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-          }
-          const chunks: Buffer[] = [];
-          let size = 0;
-          let done = false;
-          const finish = (result: HttpResponse | HttpError) => {
-            if (done) return;
-            done = true;
-            clearTimeout(timer);
-            if (result instanceof HttpError) reject(result);
-            else resolve(result);
-          };
-          response.on("data", (chunk: Buffer) => {
-            size += chunk.length;
-            if (size <= req.maxResponseBytes) {
-              chunks.push(chunk);
-              return;
-            }
-            response.destroy();
-            // As with undici: a 2xx over the cap is refused; an error status stays that status, cut.
-            if (success) finish(new HttpError("too-large", `response over the ${req.maxResponseBytes}-byte limit`, undefined));
-            else {
-              chunks.push(chunk.subarray(0, chunk.length - (size - req.maxResponseBytes)));
-              finish({ status, headers, body: Buffer.concat(chunks), truncated: true });
-            }
-          });
-          response.on("error", (error) => finish(classifyHttpError(error, req.signal?.aborted === true)));
-          response.on("end", () => finish({ status, headers, body: Buffer.concat(chunks), truncated: false }));
+          readCapped(response.statusCode ?? 0, flatHeaders(response.headers), response, req.maxResponseBytes)
+            .then(resolve, fail)
+            .finally(() => clearTimeout(timer));
         });
         request.end(req.body);
       });
