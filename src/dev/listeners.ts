@@ -4,6 +4,7 @@
  * half-open TLS handshake outlives the demo.
  */
 import { once } from "node:events";
+import type { IncomingMessage } from "node:http";
 import type { Server as NetServer, Socket, AddressInfo } from "node:net";
 import { DevSetupError } from "./pki.js";
 
@@ -24,6 +25,21 @@ async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise
   } finally {
     if (timer) clearTimeout(timer);
   }
+}
+
+/**
+ * Reads a whole (small) request body, then calls `done` with it, or with null
+ * when it was over `maxBytes` (the caller answers 413 in its own words).
+ */
+export function readSmallBody(req: IncomingMessage, maxBytes: number, done: (body: string | null) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= maxBytes) chunks.push(chunk);
+  });
+  req.on("error", () => undefined);
+  req.on("end", () => done(size > maxBytes ? null : Buffer.concat(chunks).toString("utf8")));
 }
 
 export class Listener {

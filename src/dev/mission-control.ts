@@ -40,7 +40,7 @@ import { createServer } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { DATA_CENTERS, NODES, nodeById } from "./cluster.js";
 import type { DataCenter } from "./cluster.js";
-import { Listener } from "./listeners.js";
+import { Listener, readSmallBody } from "./listeners.js";
 import type { Tls } from "./simulated-cluster.js";
 import { HealthReportSchema } from "../report/schema.js";
 import type { HealthReport, PhaRepairStatus } from "../report/schema.js";
@@ -219,18 +219,9 @@ export class EmbeddedMissionControl {
       res.setHeader("allow", "POST");
       return this.reply(res, 405, { error: "POST only" });
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on("error", () => undefined);
-    req.on("end", () => {
-      if (tooLarge) return this.reply(res, 413, { error: `body over ${MAX_BODY_BYTES} bytes` });
-      this.answer(req, res, Buffer.concat(chunks).toString("utf8"));
+    readSmallBody(req, MAX_BODY_BYTES, (text) => {
+      if (text === null) return this.reply(res, 413, { error: `body over ${MAX_BODY_BYTES} bytes` });
+      this.answer(req, res, text);
     });
   }
 

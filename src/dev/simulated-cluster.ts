@@ -24,7 +24,7 @@ import { createServer as createHttpsServer } from "node:https";
 import { createServer as createNetServer } from "node:net";
 import { NODES, THIS_NODE_ID, thisNode } from "./cluster.js";
 import type { SimNode } from "./cluster.js";
-import { Listener } from "./listeners.js";
+import { Listener, readSmallBody } from "./listeners.js";
 import type { SimPaths } from "./sim-files.js";
 import { readServerWorld } from "./world.js";
 
@@ -106,19 +106,7 @@ class SimulatedPeer {
 
 /** Reads the whole (small) request body, then calls `done`; an oversized body gets 413. */
 function drain(req: IncomingMessage, res: ServerResponse, done: (body: string) => void): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let refused = false;
-  req.on("data", (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) refused = true;
-    else chunks.push(chunk);
-  });
-  req.on("end", () => {
-    if (refused) return send(res, 413, "request body too large", "text/plain");
-    done(Buffer.concat(chunks).toString("utf8"));
-  });
-  req.on("error", () => undefined);
+  readSmallBody(req, MAX_BODY_BYTES, (body) => (body === null ? send(res, 413, "request body too large", "text/plain") : done(body)));
 }
 
 function send(res: ServerResponse, status: number, body: string, type: string): void {
