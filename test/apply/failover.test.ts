@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
 import { explainApplyState } from "../../src/apply/explain.js";
 import { readApplyState } from "../../src/apply/execute.js";
+import type { ApplyOutcome } from "../../src/apply/execute.js";
 import { phaRepairStatusFor } from "../../src/apply/reconcile.js";
 import { auditedActions, instructions, makeWorld, nextReportId } from "./helpers.js";
 import type { World } from "./helpers.js";
@@ -95,13 +96,7 @@ test("whole failover: flag on twice → server stopped once → flag off → sta
 
 test("a failing repair: FAILED, not rerun; status says how to rerun by hand; the marker file then gives SUCCEEDED", async () => {
   w.setExit("repair", 3);
-  await w.cycle({ answer: on(), facts: { cassandraUp: false } });
-  w.clock.advance(MIN);
-  await w.cycle({ answer: on() });
-  w.clock.advance(MIN);
-  await w.cycle({ answer: off(), facts: { serverRunning: false } });
-  w.clock.advance(MIN);
-  const launch = await w.cycle({});
+  const launch = await failoverUntilRepairLaunch();
   assert.equal(launch.cassandraPhaRepairStatus, "IN_PROGRESS");
   await w.waitForRepairResult();
   const statuses: string[] = [];
@@ -278,7 +273,8 @@ test("a failover that ends before the server was ever stopped starts nothing; a 
   }
 });
 
-async function failoverUntilRepairLaunch(): Promise<void> {
+/** Cassandra down during a failover, the failover ends: the cycle that launches the repair. */
+async function failoverUntilRepairLaunch(): Promise<ApplyOutcome> {
   await w.cycle({ answer: on(), facts: { cassandraUp: false } });
   w.clock.advance(MIN);
   await w.cycle({ answer: on() });
@@ -287,6 +283,7 @@ async function failoverUntilRepairLaunch(): Promise<void> {
   w.clock.advance(MIN);
   const launch = await w.cycle({});
   assert.deepEqual(launch.done.map((a) => a.action), ["cassandra-repair"]);
+  return launch;
 }
 
 test("a repair still running is IN_PROGRESS however long it takes; its process is found by its run id", async () => {
