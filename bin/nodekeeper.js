@@ -35,6 +35,7 @@ async function loadCli() {
     process.stderr.write(`nodekeeper: ${what}\n`);
     if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     // As a crash of the command: status and check speak Nagios (3 UNKNOWN), the rest 70 (EX_SOFTWARE).
+    // The command's name by commandName's rule (src/cli/main.ts), which cannot be loaded here.
     const command = args.find((a, i) => !a.startsWith("-") && args[i - 1] !== "-c" && args[i - 1] !== "--config");
     process.exit(command === "status" || command === "check" ? 3 : 70);
   };

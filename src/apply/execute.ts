@@ -96,9 +96,6 @@ export interface ApplyOutcome {
   readonly errors: readonly string[];
 }
 
-export { readApplyState } from "../state/apply-state.js";
-export type { ApplyStateRead } from "../state/apply-state.js";
-
 function report(action: PlannedAction, result: ActionReport["result"], error: string | null): ActionReport {
   return {
     action: action.kind, target: action.target, before: action.before, after: action.after,

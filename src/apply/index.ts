@@ -4,10 +4,11 @@
  * (the cycle and its safety rules), reconcile.ts (the decisions and the
  * one-node-at-a-time rule of the repair) and state/apply-state.ts (the state file).
  */
-export { applyCycle, readApplyState } from "./execute.js";
-export type { ActionReport, ApplyDeps, ApplyInput, ApplyOutcome, ApplyStateRead } from "./execute.js";
+export { applyCycle } from "./execute.js";
+export type { ActionReport, ApplyDeps, ApplyInput, ApplyOutcome } from "./execute.js";
+export { phaRepairStatusFor, readApplyState } from "../state/apply-state.js";
+export type { ApplyStateRead } from "../state/apply-state.js";
 export { explainApplyState } from "./explain.js";
-export { phaRepairStatusFor } from "./reconcile.js";
 export type { ApplyFacts, CycleMode, StateEvent } from "./reconcile.js";
 export type { ServerApiConfig } from "./server-api.js";
 export { RemediationConfigSchema } from "./config.js";

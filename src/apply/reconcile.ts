@@ -209,7 +209,6 @@ export function vetAnswer(
   return { kind: "accepted", reportId, instructions };
 }
 
-export { phaRepairStatusFor } from "../state/apply-state.js";
 
 export function responsibilityTarget(nodeIds: readonly string[]): string {
   return JSON.stringify([...new Set(nodeIds)].sort());

@@ -3,9 +3,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
 import { explainApplyState } from "../../src/apply/explain.js";
-import { readApplyState } from "../../src/apply/execute.js";
 import type { ApplyOutcome } from "../../src/apply/execute.js";
-import { phaRepairStatusFor } from "../../src/apply/reconcile.js";
+import { phaRepairStatusFor, readApplyState } from "../../src/state/apply-state.js";
 import { auditedActions, instructions, makeWorld, nextReportId } from "./helpers.js";
 import type { World } from "./helpers.js";
 

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { RemediationConfigSchema } from "../../src/apply/config.js";
 import { explainApplyState, shellCommand } from "../../src/apply/explain.js";
-import { markStarted, phaRepairStatusFor, planCycle, recordResults, repairTurn, retryDelayMs, vetAnswer } from "../../src/apply/reconcile.js";
+import { markStarted, planCycle, recordResults, repairTurn, retryDelayMs, vetAnswer } from "../../src/apply/reconcile.js";
 import type { PlanInput } from "../../src/apply/reconcile.js";
 import { detachMode, REPAIR_WRAPPER, repairLaunchArgv } from "../../src/apply/repair.js";
-import { ApplyStateSchema, initialApplyState } from "../../src/state/apply-state.js";
+import { ApplyStateSchema, initialApplyState, phaRepairStatusFor } from "../../src/state/apply-state.js";
 import { CLUSTER, healthyFacts, instructions, START } from "./helpers.js";
 
 const config = RemediationConfigSchema.parse({});
