@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ALL_RESULT_CODES } from "../src/report/result-codes.js";
+import { ALL_RESULT_CODES } from "../src/contract/all-result-codes.js";
 import { ROOT } from "./helpers/cli.js";
 
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");

@@ -1,5 +1,5 @@
 /**
- * The decision logic of applying Mission Control's instructions (CONTRACT.md
+ * The decision logic of applying Mission Control's instructions (src/contract/CONTRACT.md
  * section 2): pure functions of (state, answer, facts, config, mode, time), no
  * I/O. execute.ts gathers the facts, carries out the planned actions and feeds
  * their results back through `markStarted` and `recordResults`.
@@ -56,11 +56,11 @@
  * Besides, the repair waits for the failover to end, for the local server to
  * have been started again, and for this node's Cassandra to be up.
  */
-import { InstructionsSchema } from "../mission-control/response.js";
-import type { Instructions } from "../mission-control/response.js";
-import type { RepairState } from "../report/schema.js";
+import { InstructionsSchema } from "../contract/answer.js";
+import type { Instructions } from "../contract/answer.js";
+import type { RepairState } from "../contract/report.js";
 import type { ActionKind, ApplyState, Episode, Failure, Pending, RepairRecord } from "../state/apply-state.js";
-import type { RemediationConfig } from "./config.js";
+import type { RemediationConfig } from "../config/remediation.js";
 
 /** nodekeeper not running for longer than this during a failover: assume the node, Cassandra included, was down: 10 min. */
 export const FAILOVER_GAP_ASSUMES_DOWN_MS = 600_000;

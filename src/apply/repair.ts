@@ -24,7 +24,7 @@ import { open, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { ProcessRunner, RunResult } from "../effects/process.js";
 import type { RepairRecord } from "../state/apply-state.js";
-import type { RemediationConfig } from "./config.js";
+import type { RemediationConfig } from "../config/remediation.js";
 import { REPAIR_LAUNCH_GRACE_MS } from "./reconcile.js";
 import { oneLine, printable } from "./text.js";
 import type { RepairObservation, RepairPaths } from "./reconcile.js";

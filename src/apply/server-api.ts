@@ -1,6 +1,6 @@
 /**
  * The local server's management API, for the two instructions that go through
- * it (CONTRACT.md section 2):
+ * it (src/contract/CONTRACT.md section 2):
  *
  *   PUT {server.url}/api/v1.0/onpremise/nodeManagement/responsibilityOverride
  *       body {"responsibilityNodeIds": [...]}, Content-Type: application/json

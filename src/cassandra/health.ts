@@ -7,8 +7,8 @@
  * disagrees, or hints pile up. OK otherwise. When nodetool could not tell, the
  * code of that failure decides (NOT_INSTALLED, UNKNOWN or ERROR).
  */
-import type { Status } from "../probes/status.js";
-import { worstStatus } from "../probes/status.js";
+import type { Status } from "../contract/status.js";
+import { worstStatus } from "../contract/status.js";
 import type { NodetoolFailureKind } from "./nodetool.js";
 import type { DescribeCluster } from "./parse/describecluster.js";
 import type { NodeInfo } from "./parse/info.js";
@@ -16,7 +16,7 @@ import type { PendingHints } from "./parse/listpendinghints.js";
 import type { RingMember, RingStatus } from "./parse/status.js";
 import type { LocalMatch, PeerCassandra, RingSummary } from "./peers.js";
 import { age, type Sourced } from "./repair.js";
-import { resultCode, type CassandraResultCodeName } from "./result-codes.js";
+import { resultCode, type CassandraResultCodeName } from "../contract/cassandra-result-codes.js";
 
 export interface CassandraHealth {
   readonly status: Status;

@@ -18,7 +18,7 @@ import { mkdir } from "node:fs/promises";
 import type { Clock } from "../effects/clock.js";
 import type { ProcessRunner } from "../effects/process.js";
 import { acquireNodetoolLock, emptyEntry, loadCache, saveCache, type CacheEntry, type NodetoolCache } from "./cache.js";
-import type { CacheTtls, CassandraConfig } from "./config.js";
+import type { CacheTtls, CassandraConfig } from "../config/cassandra.js";
 import { deriveHealth, failureHealth, type CassandraHealth, type ProbeFailure } from "./health.js";
 import { runNodetool, type NodetoolOutcome, type NodetoolSettings } from "./nodetool.js";
 import type { ParseResult } from "./parse/common.js";

@@ -24,16 +24,16 @@
 import * as z from "zod";
 import type { ComponentResult } from "../probes/components.js";
 import type { DirectoryResult } from "../probes/directories.js";
-import { CODES } from "../probes/result-codes.js";
-import { worstStatus } from "../probes/status.js";
-import type { Status } from "../probes/status.js";
-import type { RepairState } from "../report/schema.js";
+import { CODES } from "../contract/result-codes.js";
+import { worstStatus } from "../contract/status.js";
+import type { Status } from "../contract/status.js";
+import type { RepairState } from "../contract/report.js";
 import {
   formatLine, NAGIOS_EXIT, severity, shortList, stateOfStatus, worstState,
   type NagiosExitCode, type NagiosState, type PerfDatum,
 } from "./nagios.js";
 import { alerts, parseRange, type Range } from "./range.js";
-import type { ConnectivityMetric } from "../report/schema.js";
+import type { ConnectivityMetric } from "../contract/report.js";
 
 export const CHECK_AREAS = ["components", "directories", "cassandra", "connectivity", "cluster"] as const;
 export type CheckArea = (typeof CHECK_AREAS)[number];

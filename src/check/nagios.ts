@@ -12,7 +12,7 @@
  * The first line never holds a newline or a `|` in its text (either would cut
  * it for Nagios), and its text is kept short: lists are cut to a few items.
  */
-import type { Status } from "../probes/status.js";
+import type { Status } from "../contract/status.js";
 import type { Range } from "./range.js";
 
 export const NAGIOS_STATES = ["OK", "WARNING", "CRITICAL", "UNKNOWN"] as const;

@@ -5,9 +5,9 @@
  * pay for undici or the probes.
  */
 import { Command, CommanderError, Option } from "commander";
-import { CliError, EXIT } from "./errors.js";
+import { CliError, EXIT } from "../contract/exit-codes.js";
 import type { Config } from "../config/schema.js";
-import type { Style } from "./table.js";
+import type { Style } from "../render/table.js";
 
 interface GlobalOptions {
   config?: string;
@@ -91,7 +91,7 @@ export function buildProgram(versionText: string): Command {
       const loaded = await loadConfigFor(global);
       const effects = await loadEffects();
       const { status } = await import("../commands/status.js");
-      const { nagiosExitCode } = await import("../probes/status.js");
+      const { nagiosExitCode } = await import("../contract/status.js");
       const view = await status(effects, loaded, { fresh: opts.fresh === true });
       if (opts.textfile) {
         const { writeMetrics } = await import("../commands/metrics.js");
@@ -101,7 +101,7 @@ export function buildProgram(versionText: string): Command {
         const { snapshot: _raw, ...json } = view;
         write(JSON.stringify(json, null, 2) + "\n");
       }
-      else write((await import("./render-status.js")).renderStatus(view, style()));
+      else write((await import("../render/status.js")).renderStatus(view, style()));
       process.exitCode = nagiosExitCode(view.overall);
     });
 
@@ -299,7 +299,7 @@ function exitCodeFor(command: string | undefined): number {
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
-  const { NODEKEEPER_VERSION } = await import("../version.js");
+  const { NODEKEEPER_VERSION } = await import("../contract/version.js");
   const program = buildProgram(NODEKEEPER_VERSION);
   const debug = argv.includes("--debug");
   const command = commandName(argv.slice(2));

@@ -17,9 +17,9 @@ import type { ExchangeOutcome } from "../mission-control/index.js";
 import { buildReport } from "../report/build.js";
 import { collect } from "../report/collect.js";
 import type { Snapshot } from "../report/collect.js";
-import type { HealthReport } from "../report/schema.js";
+import type { HealthReport } from "../contract/report.js";
 import { acquireCycleLock, describeHolder } from "../state/lock.js";
-import { NODEKEEPER_VERSION } from "../version.js";
+import { NODEKEEPER_VERSION } from "../contract/version.js";
 
 export interface CycleResult {
   /** Contract section 3: 0, 4, 5, 6, 64 or 75. */

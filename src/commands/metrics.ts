@@ -3,7 +3,7 @@ import { readLastExchange, readOutboxSummary } from "../mission-control/index.js
 import { toConnectivityMetric } from "../probes/connectivity/index.js";
 import { renderMetrics, writeTextfile } from "../report/prometheus.js";
 import type { Snapshot } from "../report/collect.js";
-import { NODEKEEPER_VERSION } from "../version.js";
+import { NODEKEEPER_VERSION } from "../contract/version.js";
 
 export async function writeMetrics(
   dir: string,

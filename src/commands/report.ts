@@ -8,7 +8,7 @@ import type { ActionReport } from "../apply/index.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { Effects } from "../effects/index.js";
 import { collect } from "../report/collect.js";
-import type { HealthReport } from "../report/schema.js";
+import type { HealthReport } from "../contract/report.js";
 import { applyFacts, buildCycleReport } from "./cycle.js";
 
 export interface DryRunResult {

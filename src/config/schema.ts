@@ -4,10 +4,10 @@
  * TypeScript type of the configuration comes from these schemas.
  */
 import * as z from "zod";
-import { RemediationConfigSchema } from "../apply/config.js";
-import { CassandraConfigSchema } from "../cassandra/config.js";
-import { MissionControlConfigSchema } from "../mission-control/config.js";
-import { ConnectivityConfigSchema, PeerSchema } from "../probes/connectivity/config.js";
+import { RemediationConfigSchema } from "./remediation.js";
+import { CassandraConfigSchema } from "./cassandra.js";
+import { MissionControlConfigSchema } from "./mission-control.js";
+import { ConnectivityConfigSchema, PeerSchema } from "./connectivity.js";
 import { commandArgv, durationMs, filePath, httpsUrl, ipAddress, port } from "./common.js";
 
 const HttpCheckSchema = z.strictObject({

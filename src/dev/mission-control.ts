@@ -1,5 +1,5 @@
 /**
- * The demo's embedded Mission Control: the health exchange of CONTRACT.md
+ * The demo's embedded Mission Control: the health exchange of src/contract/CONTRACT.md
  * section 1 on loopback HTTPS, with the simple failover policy the product
  * documents.
  *
@@ -42,9 +42,9 @@ import { DATA_CENTERS, NODES, nodeById } from "./cluster.js";
 import type { DataCenter } from "./cluster.js";
 import { Listener, readSmallBody } from "./listeners.js";
 import type { Tls } from "./simulated-cluster.js";
-import { HealthReportSchema } from "../report/schema.js";
-import type { HealthReport, PhaRepairStatus } from "../report/schema.js";
-import type { Instructions } from "../mission-control/response.js";
+import { HealthReportSchema } from "../contract/report.js";
+import type { HealthReport, PhaRepairStatus } from "../contract/report.js";
+import type { Instructions } from "../contract/answer.js";
 
 export const HEALTH_PATH = "/api/v1/nodekeeper/health";
 export const FAILOVER_AFTER_REPORTS = 2;

@@ -4,11 +4,11 @@
  * what Mission Control decided. Pure: data and style in, text out.
  */
 import type { ActionReport, ApplyOutcome } from "../apply/index.js";
-import { bold, paint } from "../cli/table.js";
-import type { Style } from "../cli/table.js";
+import { bold, paint } from "../render/table.js";
+import type { Style } from "../render/table.js";
 import type { CycleResult } from "../commands/cycle.js";
 import { connectivityStatus } from "../probes/connectivity/index.js";
-import type { Status } from "../probes/status.js";
+import type { Status } from "../contract/status.js";
 import type { Snapshot } from "../report/collect.js";
 import { DATA_CENTERS, NODES, THIS_NODE_ID } from "./cluster.js";
 import type { Decision } from "./mission-control.js";

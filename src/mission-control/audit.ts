@@ -23,7 +23,7 @@
  */
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { AuditConfig } from "./config.js";
+import type { AuditConfig } from "../config/mission-control.js";
 import { redactSecrets } from "./token.js";
 
 export const AUDIT_FILE = "audit.jsonl";

@@ -1,6 +1,6 @@
 /**
  * One cycle's exchange with Mission Control: the outbox flushed oldest first,
- * then this cycle's report, each answer judged by the contract (CONTRACT.md
+ * then this cycle's report, each answer judged by the contract (src/contract/CONTRACT.md
  * sections 1 and 2), every exchange audited. Never throws.
  *
  * The caller holds the cycle lock (src/state/lock.ts): this module assumes it
@@ -45,17 +45,17 @@ import { isLoopbackHost } from "../config/common.js";
 import type { Clock } from "../effects/clock.js";
 import { secureContextFor } from "../effects/http.js";
 import type { HttpClient, HttpClientFactory, HttpClientOptions, HttpResponse } from "../effects/http.js";
-import { HealthReportSchema } from "../report/schema.js";
-import type { HealthReport } from "../report/schema.js";
+import { HealthReportSchema } from "../contract/report.js";
+import type { HealthReport } from "../contract/report.js";
 import { recordInstructions } from "../state/instructions.js";
 import { appendAudit } from "./audit.js";
 import { clockOffsetStatus, describeClockOffset } from "./clock-offset.js";
-import type { MissionControlConfig } from "./config.js";
+import type { MissionControlConfig } from "../config/mission-control.js";
 import { readLastExchange, writeLastExchange } from "./last-exchange.js";
 import type { LastExchange } from "./last-exchange.js";
 import { enqueueReport, listOutbox, readEntry, readOutboxSummary, recordDropped, removeEntry, removeLeftovers } from "./outbox.js";
 import type { OutboxEntry } from "./outbox.js";
-import type { Instructions } from "./response.js";
+import type { Instructions } from "../contract/answer.js";
 import { classifyAnswer, healthUrl, isFinal, postWithRetries } from "./sender.js";
 import type { AttemptRecord, Disposition, SendResult } from "./sender.js";
 import { codeOf, readBearerToken, redactSecrets } from "./token.js";

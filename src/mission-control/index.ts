@@ -18,5 +18,5 @@ export { CLOCK_OFFSET_WARNING_MS, clockOffsetStatus, describeClockOffset } from 
 export { readBearerToken, redactSecrets } from "./token.js";
 export type { TokenRead } from "./token.js";
 export { appendAudit, auditPath, AUDIT_FILE } from "./audit.js";
-export { MissionControlConfigSchema } from "./config.js";
-export type { MissionControlConfig, MissionControlConfigInput } from "./config.js";
+export { MissionControlConfigSchema } from "../config/mission-control.js";
+export type { MissionControlConfig, MissionControlConfigInput } from "../config/mission-control.js";

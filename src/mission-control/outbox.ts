@@ -27,9 +27,9 @@ import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import * as z from "zod";
 import { writeFileAtomic } from "../state/atomic.js";
-import { HealthReportSchema } from "../report/schema.js";
-import type { HealthReport } from "../report/schema.js";
-import type { OutboxConfig } from "./config.js";
+import { HealthReportSchema } from "../contract/report.js";
+import type { HealthReport } from "../contract/report.js";
+import type { OutboxConfig } from "../config/mission-control.js";
 
 export const OUTBOX_DIR = "outbox";
 const DROPPED_FILE = "dropped.json";

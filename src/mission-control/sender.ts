@@ -1,6 +1,6 @@
 /**
  * One health report, one POST to Mission Control, with the retries of the
- * contract (CONTRACT.md section 1, "Responses"), and the reading of the answer.
+ * contract (src/contract/CONTRACT.md section 1, "Responses"), and the reading of the answer.
  *
  * Retries, all within the cycle's deadline (monotonic ms, `Clock.monotonic`):
  * - 429 and 503: wait what `Retry-After` says (seconds or an HTTP date, the
@@ -26,10 +26,10 @@ import type { Logger } from "pino";
 import type { Clock } from "../effects/clock.js";
 import { classifyHttpError, HttpError } from "../effects/http.js";
 import type { HttpClient, HttpErrorKind, HttpResponse } from "../effects/http.js";
-import type { RetryConfig } from "./config.js";
+import type { RetryConfig } from "../config/mission-control.js";
 import { clockOffsetFromDate } from "./clock-offset.js";
-import { checkInstructions, MAX_RESPONSE_BYTES } from "./response.js";
-import type { Instructions } from "./response.js";
+import { checkInstructions, MAX_RESPONSE_BYTES } from "../contract/answer.js";
+import type { Instructions } from "../contract/answer.js";
 
 export const HEALTH_PATH = "/api/v1/nodekeeper/health";
 

@@ -8,12 +8,12 @@ import type { Component, StatusSource, VersionSource } from "../config/schema.js
 import type { Effects } from "../effects/index.js";
 import { HttpError } from "../effects/http.js";
 import type { HttpClient } from "../effects/http.js";
-import { NODEKEEPER_VERSION } from "../version.js";
+import { NODEKEEPER_VERSION } from "../contract/version.js";
 import type { ProbeEngine, ProbeFailure } from "./engine.js";
 import { errorMessage } from "./engine.js";
 import { pick } from "./json-path.js";
-import { CODES, OK } from "./result-codes.js";
-import type { Status } from "./status.js";
+import { CODES, OK } from "../contract/result-codes.js";
+import type { Status } from "../contract/status.js";
 import { probeUnits } from "./systemd.js";
 import { tcpConnect } from "./tcp.js";
 

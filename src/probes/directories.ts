@@ -11,9 +11,9 @@ import type { ProbeEngine, ProbeFailure } from "./engine.js";
 import { errorMessage } from "./engine.js";
 import { mountFor, parseMountInfo } from "./mountinfo.js";
 import type { MountEntry } from "./mountinfo.js";
-import { CODES, OK } from "./result-codes.js";
-import { worstStatus } from "./status.js";
-import type { Status } from "./status.js";
+import { CODES, OK } from "../contract/result-codes.js";
+import { worstStatus } from "../contract/status.js";
+import type { Status } from "../contract/status.js";
 
 export interface DirectoryResult {
   readonly path: string;

@@ -6,7 +6,7 @@
  */
 import pLimit from "p-limit";
 import type { Clock } from "../effects/clock.js";
-import { CODES } from "./result-codes.js";
+import { CODES } from "../contract/result-codes.js";
 
 /** Below this much time left in the cycle, a probe is not started at all: it could only time out. */
 const MIN_BUDGET_MS = 10;

@@ -6,8 +6,8 @@
  * and one with a unit file is UNKNOWN, said plainly.
  */
 import type { ProcessRunner } from "../effects/process.js";
-import { CODES, OK } from "./result-codes.js";
-import type { Status } from "./status.js";
+import { CODES, OK } from "../contract/result-codes.js";
+import type { Status } from "../contract/status.js";
 
 export interface UnitState {
   readonly status: Status;

@@ -5,10 +5,10 @@
 import { randomUUID } from "node:crypto";
 import type { Config } from "../config/schema.js";
 import { toConnectivityMetric } from "../probes/connectivity/index.js";
-import { NODEKEEPER_VERSION } from "../version.js";
+import { NODEKEEPER_VERSION } from "../contract/version.js";
 import type { Snapshot } from "./collect.js";
-import { HealthReportSchema } from "./schema.js";
-import type { HealthReport, PhaRepairStatus } from "./schema.js";
+import { HealthReportSchema } from "../contract/report.js";
+import type { HealthReport, PhaRepairStatus } from "../contract/report.js";
 
 export interface BuildOptions {
   /** From the apply state (the failover repair); NOT_REQUIRED when nothing is known. */

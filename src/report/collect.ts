@@ -5,7 +5,7 @@
  */
 import { probeCassandra } from "../cassandra/probe.js";
 import type { CassandraProbeResult } from "../cassandra/probe.js";
-import { resultCode } from "../cassandra/result-codes.js";
+import { resultCode } from "../contract/cassandra-result-codes.js";
 import type { Config } from "../config/schema.js";
 import type { Effects } from "../effects/index.js";
 import { probeComponents, selfComponent } from "../probes/components.js";

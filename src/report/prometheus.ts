@@ -22,8 +22,8 @@
 import { randomUUID } from "node:crypto";
 import { open, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { Status } from "../probes/status.js";
-import type { ConnectivityMetric } from "./schema.js";
+import type { Status } from "../contract/status.js";
+import type { ConnectivityMetric } from "../contract/report.js";
 
 /** The file node_exporter reads: it reads every `*.prom` in the folder. */
 export const TEXTFILE_NAME = "nodekeeper.prom";

@@ -11,9 +11,9 @@
  */
 import { join } from "node:path";
 import * as z from "zod";
-import { InstructionsSchema } from "../mission-control/response.js";
-import { PhaRepairStatusSchema } from "../report/schema.js";
-import type { PhaRepairStatus } from "../report/schema.js";
+import { InstructionsSchema } from "../contract/answer.js";
+import { PhaRepairStatusSchema } from "../contract/report.js";
+import type { PhaRepairStatus } from "../contract/report.js";
 import { stateFile } from "./store.js";
 import type { RecoveryNote, StateFile } from "./store.js";
 

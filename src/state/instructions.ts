@@ -1,6 +1,6 @@
 /**
  * The last valid instructions from Mission Control, recorded for the apply
- * step (CONTRACT.md section 2: every valid 200 answer is recorded, atomically).
+ * step (src/contract/CONTRACT.md section 2: every valid 200 answer is recorded, atomically).
  *
  * Files in the state directory:
  * - `instructions.json`: `{version: 1, receivedAt, reportId, instructions}`,
@@ -16,8 +16,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as z from "zod";
-import { InstructionsSchema } from "../mission-control/response.js";
-import type { Instructions } from "../mission-control/response.js";
+import { InstructionsSchema } from "../contract/answer.js";
+import type { Instructions } from "../contract/answer.js";
 import { writeFileAtomic } from "./atomic.js";
 
 export const INSTRUCTIONS_FILE = "instructions.json";

@@ -1,6 +1,6 @@
 /**
  * The cycle lock: never two cycles (`report`, `run`) on one node at once
- * (CONTRACT.md section 3: a second one exits with 75).
+ * (src/contract/CONTRACT.md section 3: a second one exits with 75).
  *
  * File: `{stateDir}/cycle.lock`, JSON: `{version: 1, lockId, pid, startTime,
  * bootId, hostname, command, acquiredAt}`; `startTime` is field 22 of

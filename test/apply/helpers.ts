@@ -11,15 +11,15 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RemediationConfigSchema } from "../../src/apply/config.js";
-import type { RemediationConfig } from "../../src/apply/config.js";
+import { RemediationConfigSchema } from "../../src/config/remediation.js";
+import type { RemediationConfig } from "../../src/config/remediation.js";
 import { applyCycle } from "../../src/apply/execute.js";
 import type { ApplyOutcome } from "../../src/apply/execute.js";
 import type { ApplyFacts, CycleMode } from "../../src/apply/reconcile.js";
 import type { Clock } from "../../src/effects/clock.js";
 import { createHttpClient } from "../../src/effects/http.js";
 import { createProcessRunner } from "../../src/effects/process.js";
-import type { Instructions } from "../../src/mission-control/response.js";
+import type { Instructions } from "../../src/contract/answer.js";
 
 export const CLUSTER = "cluster-1";
 export const NODE = "node-1";

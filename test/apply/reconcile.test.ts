@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { RemediationConfigSchema } from "../../src/apply/config.js";
+import { RemediationConfigSchema } from "../../src/config/remediation.js";
 import { explainApplyState, shellCommand } from "../../src/apply/explain.js";
 import { markStarted, planCycle, recordResults, repairTurn, retryDelayMs, vetAnswer } from "../../src/apply/reconcile.js";
 import type { PlanInput } from "../../src/apply/reconcile.js";

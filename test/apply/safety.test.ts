@@ -7,7 +7,7 @@ import { readApplyState } from "../../src/state/apply-state.js";
 import { explainApplyState } from "../../src/apply/explain.js";
 import { createHttpClient } from "../../src/effects/http.js";
 import { createProcessRunner } from "../../src/effects/process.js";
-import type { Instructions } from "../../src/mission-control/response.js";
+import type { Instructions } from "../../src/contract/answer.js";
 import { auditedActions, CLUSTER, healthyFacts, instructions, makeWorld, nextReportId } from "./helpers.js";
 import type { World } from "./helpers.js";
 

@@ -29,7 +29,7 @@ import { join } from "node:path";
 import { connect as tlsConnect, createSecureContext, type SecureContext } from "node:tls";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { ConnectivityConfigSchema, type ConnectivityConfig, type Peer } from "../../src/probes/connectivity/config.js";
+import { ConnectivityConfigSchema, type ConnectivityConfig, type Peer } from "../../src/config/connectivity.js";
 import { probeConnectivity } from "../../src/probes/connectivity/probe.js";
 import { startPeerServers } from "../connectivity/fixtures/harness.js";
 import type { ListenerSpec } from "../connectivity/fixtures/peer-servers.js";

@@ -1,7 +1,7 @@
 /** Repair state, peer matching, ring summary and health: pure derivations over parsed samples. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CassandraConfigSchema } from "../../src/cassandra/config.js";
+import { CassandraConfigSchema } from "../../src/config/cassandra.js";
 import { deriveHealth, failureHealth, type HealthInput } from "../../src/cassandra/health.js";
 import type { ParseResult } from "../../src/cassandra/parse/common.js";
 import { parseCompactionStats } from "../../src/cassandra/parse/compactionstats.js";
@@ -14,8 +14,8 @@ import { parseStatus, type RingStatus } from "../../src/cassandra/parse/status.j
 import { parseTpStats } from "../../src/cassandra/parse/tpstats.js";
 import { findLocal, matchPeers, summarizeRing } from "../../src/cassandra/peers.js";
 import { deriveRepairState, latestSession, type RepairSources } from "../../src/cassandra/repair.js";
-import { CASSANDRA_RESULT_CODES } from "../../src/cassandra/result-codes.js";
-import { StatusSchema } from "../../src/probes/status.js";
+import { CASSANDRA_RESULT_CODES } from "../../src/contract/cassandra-result-codes.js";
+import { StatusSchema } from "../../src/contract/status.js";
 import { fixture } from "./support.js";
 
 function value<T>(r: ParseResult<T>): T {

@@ -9,7 +9,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseEndpoint } from "../../src/cassandra/address.js";
-import { CassandraConfigSchema } from "../../src/cassandra/config.js";
+import { CassandraConfigSchema } from "../../src/config/cassandra.js";
 import { interpretRun } from "../../src/cassandra/nodetool.js";
 import type { ParseResult } from "../../src/cassandra/parse/common.js";
 import { parseCompactionStats } from "../../src/cassandra/parse/compactionstats.js";
@@ -24,7 +24,7 @@ import { parseStatus } from "../../src/cassandra/parse/status.js";
 import { parseTpStats } from "../../src/cassandra/parse/tpstats.js";
 import { parseVersion } from "../../src/cassandra/parse/version.js";
 import { probeCassandra } from "../../src/cassandra/probe.js";
-import { StatusSchema } from "../../src/probes/status.js";
+import { StatusSchema } from "../../src/contract/status.js";
 import { FIXTURES, FakeClock, ScriptedRunner, runResult, tempDir } from "./support.js";
 import { mulberry32 as rng } from "../helpers/random.js";
 

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { CACHE_FILE, LOCK_FILE } from "../../src/cassandra/cache.js";
-import { CassandraConfigSchema, type CassandraConfig } from "../../src/cassandra/config.js";
+import { CassandraConfigSchema, type CassandraConfig } from "../../src/config/cassandra.js";
 import { probeCassandra, type CassandraProbeResult } from "../../src/cassandra/probe.js";
 import { createProcessRunner } from "../../src/effects/process.js";
 import { FakeClock, ScriptedRunner, fakeCommand, fixture, tempDir, type Script } from "./support.js";

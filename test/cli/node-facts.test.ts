@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { HealthReportSchema } from "../../src/report/schema.js";
+import { HealthReportSchema } from "../../src/contract/report.js";
 import { runCli } from "../helpers/cli.js";
 import { makeNodeFixture, FAILED } from "../helpers/node-fixture.js";
 import { NODE_STATUS_PATH, startServerApi } from "../helpers/server-api.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { hostname } from "node:os";
 import { test } from "node:test";
-import { HealthReportSchema } from "../../src/report/schema.js";
+import { HealthReportSchema } from "../../src/contract/report.js";
 import { runCli } from "../helpers/cli.js";
 import { makeNodeFixture, RUNNING } from "../helpers/node-fixture.js";
 

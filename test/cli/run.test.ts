@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { HealthReportSchema } from "../../src/report/schema.js";
+import { HealthReportSchema } from "../../src/contract/report.js";
 import { BIN, writeScript } from "../helpers/cli.js";
 import { makeNodeFixture } from "../helpers/node-fixture.js";
 import { makeTestPki } from "../helpers/tls.js";

@@ -12,9 +12,9 @@ import { NODES, THIS_NODE_ID } from "../../src/dev/cluster.js";
 import { EmbeddedMissionControl, FailoverPolicy, HEALTH_PATH } from "../../src/dev/mission-control.js";
 import { makeDemoPki } from "../../src/dev/pki.js";
 import { createProcessRunner } from "../../src/effects/process.js";
-import { checkInstructions } from "../../src/mission-control/response.js";
-import { HealthReportSchema } from "../../src/report/schema.js";
-import type { HealthReport } from "../../src/report/schema.js";
+import { checkInstructions } from "../../src/contract/answer.js";
+import { HealthReportSchema } from "../../src/contract/report.js";
+import type { HealthReport } from "../../src/contract/report.js";
 import { tempDir } from "../helpers/cli.js";
 
 /** A valid report from node-1 in which `down` (node ids) have their Cassandra down. */

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { HealthReportSchema } from "../../src/report/schema.js";
+import { HealthReportSchema } from "../../src/contract/report.js";
 import { instructionsFor } from "../mission-control/server.js";
 import type { RecordedRequest, Reply } from "../mission-control/server.js";
 import { answer, FLAG_OFF, FLAG_ON, makeE2eNode } from "./support.js";

@@ -50,8 +50,8 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import type { StatusView } from "../../src/commands/status.js";
-import { HealthReportSchema } from "../../src/report/schema.js";
-import type { HealthReport } from "../../src/report/schema.js";
+import { HealthReportSchema } from "../../src/contract/report.js";
+import type { HealthReport } from "../../src/contract/report.js";
 import { makeNodeFixture } from "../helpers/node-fixture.js";
 import {
   DOWN_ADDRESSES,

@@ -21,7 +21,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { StatusView } from "../../src/commands/status.js";
-import { HealthReportSchema } from "../../src/report/schema.js";
+import { HealthReportSchema } from "../../src/contract/report.js";
 import { makeTestPki, type TestPki } from "../helpers/tls.js";
 import { makeNodeFixture } from "../helpers/node-fixture.js";
 import { refusedPort, startPeerServers, startSilentListener, type PeerServers, type SilentListener } from "../connectivity/fixtures/harness.js";

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import {
   clockOffsetFromDate, clockOffsetStatus, describeClockOffset,
 } from "../../src/mission-control/clock-offset.js";
-import { MissionControlConfigSchema } from "../../src/mission-control/config.js";
+import { MissionControlConfigSchema } from "../../src/config/mission-control.js";
 import {
   backoffMs, bodySnippet, classifyAnswer, healthUrl, isFinal, parseRetryAfter,
 } from "../../src/mission-control/sender.js";

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { appendAudit, auditPath } from "../../src/mission-control/audit.js";
 import { readLastExchange } from "../../src/mission-control/last-exchange.js";
-import { InstructionsSchema } from "../../src/mission-control/response.js";
-import type { Instructions } from "../../src/mission-control/response.js";
+import { InstructionsSchema } from "../../src/contract/answer.js";
+import type { Instructions } from "../../src/contract/answer.js";
 import {
   INSTRUCTIONS_FILE, PREVIOUS_INSTRUCTIONS_FILE, readInstructions, recordInstructions,
 } from "../../src/state/instructions.js";

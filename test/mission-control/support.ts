@@ -11,8 +11,8 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import type { Logger } from "pino";
 import type { Clock } from "../../src/effects/clock.js";
-import { HealthReportSchema } from "../../src/report/schema.js";
-import type { HealthReport } from "../../src/report/schema.js";
+import { HealthReportSchema } from "../../src/contract/report.js";
+import type { HealthReport } from "../../src/contract/report.js";
 
 export const CLUSTER_ID = "cluster-test";
 

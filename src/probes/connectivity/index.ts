@@ -1,5 +1,5 @@
 /** The connectivity probe's public surface. */
-export { ConnectivityConfigSchema, PeerSchema, type ConnectivityConfig, type Peer } from "./config.js";
+export { ConnectivityConfigSchema, PeerSchema, type ConnectivityConfig, type Peer } from "../../config/connectivity.js";
 export { OUTCOMES } from "./outcome.js";
 export {
   peerTargets,

@@ -9,8 +9,8 @@
 import { readFile } from "node:fs/promises";
 import { createSecureContext, type SecureContext } from "node:tls";
 import pLimit from "p-limit";
-import type { ConnectivityMetric } from "../../report/schema.js";
-import type { ConnectivityConfig, Peer } from "./config.js";
+import type { ConnectivityMetric } from "../../contract/report.js";
+import type { ConnectivityConfig, Peer } from "../../config/connectivity.js";
 import { httpsSample, type HttpsTarget } from "./https.js";
 import { median, roundMs } from "./median.js";
 import { hostPort, type FailureOutcome, type Outcome, type Sample, type SampleFailure, type SampleOk } from "./outcome.js";
@@ -325,7 +325,7 @@ function combinePorts(ports: readonly CassandraPortView[]): ViewResult {
   return { connected: true, latencyMs, outcome: "ok", detail, samplesOk, samplesTaken };
 }
 
-/** The contract's `connectivityMetrics` entry for one peer (CONTRACT.md section 1). */
+/** The contract's `connectivityMetrics` entry for one peer (src/contract/CONTRACT.md section 1). */
 export function toConnectivityMetric(result: PeerConnectivity, cassandraHints: number | null): ConnectivityMetric {
   const latency = (view: ViewResult) => (view.connected && view.latencyMs !== null ? view.latencyMs : null);
   const serverLatencyMs = latency(result.server);

@@ -1,5 +1,5 @@
 /** What `status` and `check connectivity` make of the probe's results: a health status and a peer table. */
-import type { Status } from "../status.js";
+import type { Status } from "../../contract/status.js";
 import type { PeerConnectivity, ViewResult } from "./probe.js";
 
 export interface ConnectivityStatus {

@@ -1,10 +1,10 @@
 /**
- * The `remediation` configuration section (CONTRACT.md sections 2 and 4).
+ * The `remediation` configuration section (src/contract/CONTRACT.md sections 2 and 4).
  * The contract fixes `enabled`, `stopServerCommand`, `startServerCommand` and
  * `repairCommand`; the rest is nodekeeper's own design (see reconcile.ts).
  */
 import * as z from "zod";
-import { commandArgv, delayMs, durationMs } from "../config/common.js";
+import { commandArgv, delayMs, durationMs } from "./common.js";
 
 export const RemediationConfigSchema = z.strictObject({
   /** false: every action is logged as "would run" and not done. */

@@ -3,7 +3,7 @@
  * `CassandraConfigSchema.parse({})` is the default configuration.
  */
 import * as z from "zod";
-import { commandArgv, durationMs } from "../config/common.js";
+import { commandArgv, durationMs } from "./common.js";
 
 export const DEFAULT_NODETOOL = ["/opt/dynatrace-managed/utils/cassandra-nodetool.sh"] as const;
 

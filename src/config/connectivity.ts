@@ -1,6 +1,6 @@
-/** Peers and the `connectivity` configuration section (CONTRACT.md section 4). */
+/** Peers and the `connectivity` configuration section (src/contract/CONTRACT.md section 4). */
 import * as z from "zod";
-import { durationMs, filePath, ipAddress, port } from "../../config/common.js";
+import { durationMs, filePath, ipAddress, port } from "./common.js";
 
 /** An absolute path (and query); no white space or control characters, which would break the request line. */
 const healthPath = z

@@ -4,7 +4,7 @@
  * sends only bodies that pass it: one schema, so the two can never disagree.
  */
 import * as z from "zod";
-import { StatusSchema } from "../probes/status.js";
+import { StatusSchema } from "./status.js";
 
 export const NODE_STATES = [
   "OFFLINE", "STARTUP", "STARTUP_CANCELED", "STARTUP_SUSPENDED", "RUNNING", "RUNNING_FORSAKEN",

@@ -1,5 +1,5 @@
 /**
- * The `missionControl` configuration section (CONTRACT.md sections 1 and 4).
+ * The `missionControl` configuration section (src/contract/CONTRACT.md sections 1 and 4).
  *
  * The contract fixes `url`, `tokenFile`, `caFile`, `certFile` and `keyFile`;
  * the rest is nodekeeper's own design, with defaults that fit a once-a-minute
@@ -8,7 +8,7 @@
  * (bound of the audit log of exchanges).
  */
 import * as z from "zod";
-import { durationMs, filePath, httpsUrl } from "../config/common.js";
+import { durationMs, filePath, httpsUrl } from "./common.js";
 
 export const RetryConfigSchema = z.strictObject({
   /** First back-off ceiling; doubles per attempt, full jitter (a wait is uniform in [0, ceiling)). */

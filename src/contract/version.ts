@@ -9,4 +9,4 @@ declare const __NODEKEEPER_VERSION__: string | undefined;
 export const NODEKEEPER_VERSION: string =
   typeof __NODEKEEPER_VERSION__ === "string"
     ? __NODEKEEPER_VERSION__
-    : (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+    : (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;

@@ -3,7 +3,7 @@
  * wider than needed), the last column cut to the terminal width when there is
  * one, colour only when asked for (a TTY without NO_COLOR).
  */
-import type { Status } from "../probes/status.js";
+import type { Status } from "../contract/status.js";
 
 export interface Style {
   readonly color: boolean;

@@ -2,7 +2,7 @@
 import type { StatusView } from "../commands/status.js";
 import { toPeerTableRows } from "../probes/connectivity/index.js";
 import { formatBytes } from "../probes/directories.js";
-import { NODEKEEPER_VERSION } from "../version.js";
+import { NODEKEEPER_VERSION } from "../contract/version.js";
 import { bold, paint, renderTable } from "./table.js";
 import type { Style } from "./table.js";
 

@@ -6,7 +6,7 @@
  * reword one into something else. 300–309: nodetool could not tell us;
  * 310–319: this node is not serving; 320–329: the cluster needs attention.
  */
-import type { Status } from "../probes/status.js";
+import type { Status } from "./status.js";
 
 export interface CassandraResultCode {
   readonly code: number;

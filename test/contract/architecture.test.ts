@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { Linter } from "eslint";
+import { ROOT } from "../helpers/cli.js";
+
+// The lint rule that keeps the layers of src/ in order (.ci/eslint.config.js).
+const { layersPlugin } = (await import(join(ROOT, ".ci/eslint.config.js"))) as { layersPlugin: Linter.Plugin };
+
+function lint(file: string, code: string): string[] {
+  const linter = new Linter({ configType: "flat", cwd: ROOT });
+  const config: Linter.Config[] = [{ files: ["**/*.ts"], plugins: { layers: layersPlugin }, rules: { "layers/no-upward-import": "error" } }];
+  return linter.verify(code, config, { filename: join(ROOT, file) }).map((m) => m.message);
+}
+
+test("lint refuses an import of a folder above, naming the import and the layer order", () => {
+  const [message, ...rest] = lint("src/config/common.ts", 'import { probe } from "../probes/components.js";\n');
+  assert.equal(rest.length, 0);
+  assert.match(message ?? "", /^config\/ may not import probes\/ \(\.\.\/probes\/components\.js\): probes\/ is above config\/\./);
+  assert.match(message ?? "", /contract < effects < config < state < probes = cassandra < report/);
+});
+
+test("lint refuses dynamic imports upward, peers on one layer, and dev reaching into cli", () => {
+  assert.equal(lint("src/state/store.ts", 'const m = await import("../apply/index.js");\n').length, 1);
+  assert.match(lint("src/cassandra/probe.ts", 'import { x } from "../probes/engine.js";\n')[0] ?? "", /peers on one layer/);
+  assert.match(lint("src/dev/view.ts", 'import { x } from "../cli/main.js";\n')[0] ?? "", /cli\/ is above dev\//);
+});
+
+test("lint allows imports of folders below and within a folder", () => {
+  assert.deepEqual(lint("src/apply/reconcile.ts", 'import { a } from "../state/store.js";\nimport { b } from "../contract/report.js";\nimport { c } from "./execute.js";\n'), []);
+  assert.deepEqual(lint("src/cli/main.ts", 'const d = await import("../dev/index.js");\n'), []);
+});
+
+test("the contract kept in src/contract is the binding one, word for word", (t) => {
+  const shared = join(ROOT, "../shared/CONTRACT.md");
+  if (!existsSync(shared)) return t.skip("../shared/CONTRACT.md is not beside this checkout");
+  assert.equal(readFileSync(join(ROOT, "src/contract/CONTRACT.md"), "utf8"), readFileSync(shared, "utf8"));
+});
