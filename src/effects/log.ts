@@ -46,12 +46,6 @@ export async function createLogger(options: LogOptions): Promise<Logger> {
   );
 }
 
-/** A logger that writes nothing, for commands whose output is for people (status, check). */
-export async function silentLogger(): Promise<Logger> {
-  const { default: pino } = await import("pino");
-  return pino({ level: "silent" });
-}
-
 /**
  * Logs a line only when `value` differs from the last one logged under `key`:
  * a node that is down for an hour says so once, not sixty times. `memory`

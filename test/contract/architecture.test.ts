@@ -3,10 +3,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { Linter } from "eslint";
+import type { ESLint } from "eslint";
 import { ROOT } from "../helpers/cli.js";
 
 // The lint rule that keeps the layers of src/ in order (.ci/eslint.config.js).
-const { layersPlugin } = (await import(join(ROOT, ".ci/eslint.config.js"))) as { layersPlugin: Linter.Plugin };
+const { layersPlugin } = (await import(join(ROOT, ".ci/eslint.config.js"))) as { layersPlugin: ESLint.Plugin };
 
 function lint(file: string, code: string): string[] {
   const linter = new Linter({ configType: "flat", cwd: ROOT });
