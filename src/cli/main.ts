@@ -200,6 +200,19 @@ export function buildProgram(versionText: string): Command {
     });
 
   program
+    .command("diagnose")
+    .description("check every dependency (configuration, state folder, secrets, Mission Control, server API, systemd, nodetool): one line each with the fix; exit 0 OK, 1 WARNING, 2 ERROR")
+    .option("--json", "print the findings as JSON")
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const effects = await loadEffects();
+      const { diagnose } = await import("../commands/diagnose.js");
+      const result = await diagnose(effects, { configFile: configFile(cmd.optsWithGlobals<GlobalOptions>()), env: process.env, threadPoolSize: Number(process.env["UV_THREADPOOL_SIZE"] ?? 4) });
+      if (opts.json) write(JSON.stringify(result, null, 2) + "\n");
+      else write((await import("./render-diagnose.js")).renderDiagnose(result, style()));
+      process.exitCode = result.exitCode;
+    });
+
+  program
     .command("systemd")
     .description("print (or --write) a hardened oneshot service + timer and a service for `run`")
     .option("--write <dir>", "write the unit files into DIR (e.g. /etc/systemd/system)")
