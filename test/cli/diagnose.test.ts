@@ -15,7 +15,7 @@ import type { DiagnoseResult, Finding } from "../../src/commands/diagnose.js";
 import { ROOT, runCli } from "../helpers/cli.js";
 import { makeNodeFixture, RUNNING } from "../helpers/node-fixture.js";
 import { makeTestPki } from "../helpers/tls.js";
-import { startMissionControl } from "../mission-control/server.js";
+import { startConnectProxy, startMissionControl } from "../mission-control/server.js";
 import { makeToken, writeTokenFile } from "../mission-control/support.js";
 
 type After = { after: (fn: () => Promise<void> | void) => void };
@@ -148,4 +148,35 @@ test("diagnose: a configuration that does not validate is one line per problem, 
   const r = await runCli(["--config", config, "diagnose"], { env: node.env });
   assert.equal(r.code, 64, r.stdout + r.stderr);
   assert.match(line(r.stdout, "config"), /^ERROR .*missionControl\.bogus: unknown key/);
+});
+
+test("diagnose: through the configured proxy: TLS is inspected inside the CONNECT tunnel, the proxy's password is never printed", async (t) => {
+  const pki = makeTestPki();
+  const mc = await startMissionControl({ fallback: { status: 401 } });
+  const proxy = await startConnectProxy("127.0.0.3");
+  t.after(() => mc.close());
+  t.after(() => proxy.close());
+  const node = makeNodeFixture();
+  t.after(() => rmSync(node.dir, { recursive: true, force: true }));
+  mkdirSync(node.stateDir, { mode: 0o750 });
+  const password = "proxy-secret-4711";
+  const config = node.config({
+    nodeIp: "127.0.0.1",
+    directories: [{ path: node.dir }],
+    missionControl: { url: mc.url, tokenFile: writeTokenFile(node.dir, makeToken()), caFile: pki.ca.certFile, proxy: proxy.url.replace("http://", `http://ops:${password}@`) },
+    server: { url: "https://127.0.0.1:1" },
+    cassandra: { nodetool: [join(node.dir, "no-nodetool")] },
+  });
+  chmodSync(config, 0o644);
+  const r = await runCli(["--config", config, "diagnose"], { env: node.env, timeoutMs: 60_000 });
+  assert.ok(!r.stdout.includes(password) && !r.stderr.includes(password), "the proxy password is not printed");
+  assert.match(line(r.stdout, "mission-control.proxy"), new RegExp(`^OK .*through http://ops:\\*\\*\\*@${proxy.url.replace("http://", "")}/ \\(missionControl\\.proxy\\)`));
+  assert.match(line(r.stdout, "mission-control.tcp"), /^OK .*the proxy 127\.0\.0\.3:/);
+  assert.match(line(r.stdout, "mission-control.tls"), /^OK .*verified/);
+  assert.match(line(r.stdout, "mission-control.token"), /^ERROR .*refused the token \(HTTP 401\)/);
+  // The configuration holds the proxy password: it is a secret file too.
+  assert.match(line(r.stdout, "secrets.config-file"), /^ERROR .*readable by group and readable by others \(mode 0644\).*fix: chmod 600/);
+  assert.match(line(r.stdout, "server-api"), /^ERROR .*ECONNREFUSED/);
+  assert.deepEqual(proxy.tunnels, [`${mc.host}:${mc.port}`, `${mc.host}:${mc.port}`], "one tunnel for the TLS inspection, one for the token");
+  assert.equal(r.code, 2);
 });
