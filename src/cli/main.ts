@@ -177,7 +177,7 @@ export function buildProgram(versionText: string): Command {
   program
     .command("check")
     .description("one Nagios line and exit code (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)")
-    .argument("<area>", "components, directories, cassandra, connectivity or cluster")
+    .argument("<area>", "components, directories, cassandra, connectivity, cluster or self")
     .option("-w, --warning <range>", "Nagios range for the area's number (directories: free, cassandra: hints/down, connectivity: latency/down)")
     .option("-c, --critical <range>", "Nagios range, as --warning")
     .option("--json", "print the verdict as JSON")
