@@ -213,6 +213,19 @@ export function buildProgram(versionText: string): Command {
     });
 
   program
+    .command("support-bundle")
+    .description("write one .tar.gz for a ticket: configuration (secrets redacted), status, diagnose, audit and log tails, versions, systemd units")
+    .option("--output <file>", "the archive to write (default ./nodekeeper-support-<node>-<time>.tar.gz)")
+    .action(async (opts: { output?: string }, cmd: Command) => {
+      const effects = await loadEffects();
+      const { supportBundle } = await import("../commands/support-bundle.js");
+      const r = await supportBundle(effects, { configFile: configFile(cmd.optsWithGlobals<GlobalOptions>()), output: opts.output, env: process.env, threadPoolSize: Number(process.env["UV_THREADPOOL_SIZE"] ?? 4) });
+      for (const e of r.entries) write(`  ${e.name} (${e.bytes} bytes)\n`);
+      for (const p of r.problems) write(`  not collected: ${p}\n`);
+      write(`wrote ${r.file} (${r.bytes} bytes, mode 0600; ${r.secretsScrubbed} secret values removed)\n`);
+    });
+
+  program
     .command("systemd")
     .description("print (or --write) a hardened oneshot service + timer and a service for `run`")
     .option("--write <dir>", "write the unit files into DIR (e.g. /etc/systemd/system)")
