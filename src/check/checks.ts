@@ -16,6 +16,7 @@
  * | cassandra    | `hints`: hint files held for all peers; `down`: peers down       |
  * | connectivity | `latency`: worst latency in ms (host or server, any peer); `down`: peers not fully connected |
  * | cluster      | none (Mission Control's words decide)                            |
+ * | self         | none (selfMonitoring in the configuration decides)               |
  *
  * A critical range is checked before the warning range (guidelines). A number
  * that was asked to be judged but could not be measured makes the check
@@ -24,6 +25,7 @@
 import * as z from "zod";
 import type { ComponentResult } from "../probes/components.js";
 import type { DirectoryResult } from "../probes/directories.js";
+import type { SelfHealth, SelfThresholds } from "../probes/self.js";
 import { CODES } from "../contract/result-codes.js";
 import { worstStatus } from "../contract/status.js";
 import type { Status } from "../contract/status.js";
@@ -35,7 +37,7 @@ import {
 import { alerts, parseRange, type Range } from "./range.js";
 import type { ConnectivityMetric } from "../contract/report.js";
 
-export const CHECK_AREAS = ["components", "directories", "cassandra", "connectivity", "cluster"] as const;
+export const CHECK_AREAS = ["components", "directories", "cassandra", "connectivity", "cluster", "self"] as const;
 export type CheckArea = (typeof CHECK_AREAS)[number];
 
 /** Bumped when a field of `check --json` changes meaning or goes away (adding fields does not bump it). */
@@ -108,6 +110,7 @@ export const THRESHOLD_METRICS = {
   cassandra: ["hints", "down"],
   connectivity: ["latency", "down"],
   cluster: [],
+  self: [],
 } as const satisfies Record<CheckArea, readonly string[]>;
 
 export type ThresholdMetric<A extends CheckArea> = (typeof THRESHOLD_METRICS)[A][number];
@@ -134,7 +137,7 @@ export function parseThresholdArgs<A extends CheckArea>(
     const option = `--${level}`;
     const primary = metrics[0];
     if (primary === undefined) {
-      return { ok: false, error: usageError(`check ${area} takes no ${option}: its state is decided by ${area === "cluster" ? "Mission Control's answer" : "the probes' own statuses"}`) };
+      return { ok: false, error: usageError(`check ${area} takes no ${option}: its state is decided by ${area === "cluster" ? "Mission Control's answer" : area === "self" ? "the selfMonitoring thresholds of the configuration" : "the probes' own statuses"}`) };
     }
     if (text.trim() === "") return { ok: false, error: usageError(`${option}: empty range`) };
     const seen = new Set<string>();
@@ -622,6 +625,45 @@ export function checkCluster(input: ClusterCheckInput): CheckResult {
     ...notRunning.map((s) => `${s.nodeId}: ${s.status}`),
   ];
   return build("cluster", state, `${parts.join("; ")} (answer ${formatAge(Math.max(0, ageMs))} old)`, perfdata, details, { ...data, stale: false });
+}
+
+// ---------------------------------------------------------------------------
+// self
+
+/** A threshold "at or above n" as a Nagios range for perfdata (alert when above the range's end). */
+function atOrAbove(n: number, integer: boolean): Range | undefined {
+  const parsed = parseRange(String(integer ? n - 1 : n));
+  return parsed.ok ? parsed.range : undefined;
+}
+
+/**
+ * nodekeeper's own health (probes/self.ts decides the status against the
+ * configured thresholds). perfdata: the last cycle's duration (s, max its
+ * deadline), cycles in a row without delivery, the outbox depth, seconds
+ * since the last delivery (U when never or not knowable), and whether the
+ * last cycle's apply had a failed action (0/1).
+ */
+export function checkSelf(self: SelfHealth, t: SelfThresholds): CheckResult {
+  const f = self.figures;
+  const deadlineS = f.cycleDeadlineMs === null ? undefined : f.cycleDeadlineMs / 1000;
+  const perfdata: PerfDatum[] = [
+    { label: "cycle_duration", value: f.lastCycleDurationMs === null ? null : f.lastCycleDurationMs / 1000, uom: "s", min: 0,
+      ...(deadlineS !== undefined ? { max: deadlineS } : {}),
+      ...optional("warn", deadlineS === undefined ? undefined : atOrAbove((deadlineS * t.cycleDurationWarningPercent) / 100, false)),
+      ...optional("crit", deadlineS === undefined ? undefined : atOrAbove((deadlineS * t.cycleDurationErrorPercent) / 100, false)) },
+    { label: "undelivered", value: f.consecutiveUndelivered, min: 0, ...optional("warn", atOrAbove(t.undeliveredWarning, true)), ...optional("crit", atOrAbove(t.undeliveredError, true)) },
+    { label: "outbox", value: f.outboxDepth, min: 0, ...optional("warn", atOrAbove(t.outboxWarning, true)), ...optional("crit", atOrAbove(t.outboxError, true)) },
+    { label: "last_delivery_age", value: f.sinceLastDeliveryMs === null ? null : f.sinceLastDeliveryMs / 1000, uom: "s", min: 0,
+      ...optional("warn", atOrAbove(t.lastDeliveryWarningMs / 1000, false)), ...optional("crit", atOrAbove(t.lastDeliveryErrorMs / 1000, false)) },
+    { label: "apply_failed", value: f.applyFailedLastCycle === null ? null : f.applyFailedLastCycle ? 1 : 0, min: 0, max: 1 },
+  ];
+  const text = self.description.replace(/^nodekeeper \S+; /, "");
+  return build("self", stateOfStatus(self.status), text, perfdata, self.resultCode !== 0 ? [`nodekeeper: ${self.status} (code ${self.resultCode}) ${self.description}`] : [],
+    { status: self.status, resultCode: self.resultCode, figures: f, thresholds: t });
+}
+
+function optional<K extends string>(key: K, range: Range | undefined): Partial<Record<K, Range>> {
+  return range === undefined ? {} : ({ [key]: range } as Record<K, Range>);
 }
 
 /** "42 s", "7 min", "5 h", "3 d": as precise as a person needs at a glance. */

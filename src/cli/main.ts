@@ -177,7 +177,7 @@ export function buildProgram(versionText: string): Command {
   program
     .command("check")
     .description("one Nagios line and exit code (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)")
-    .argument("<area>", "components, directories, cassandra, connectivity or cluster")
+    .argument("<area>", "components, directories, cassandra, connectivity, cluster or self")
     .option("-w, --warning <range>", "Nagios range for the area's number (directories: free, cassandra: hints/down, connectivity: latency/down)")
     .option("-c, --critical <range>", "Nagios range, as --warning")
     .option("--json", "print the verdict as JSON")
@@ -197,6 +197,32 @@ export function buildProgram(versionText: string): Command {
       if (opts.json) write(JSON.stringify(result.json, null, 2) + "\n");
       else write([result.line, ...result.details].join("\n") + "\n");
       process.exitCode = result.exitCode;
+    });
+
+  program
+    .command("diagnose")
+    .description("check every dependency (configuration, state folder, secrets, Mission Control, server API, systemd, nodetool): one line each with the fix; exit 0 OK, 1 WARNING, 2 ERROR")
+    .option("--json", "print the findings as JSON")
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const effects = await loadEffects();
+      const { diagnose } = await import("../commands/diagnose.js");
+      const result = await diagnose(effects, { configFile: configFile(cmd.optsWithGlobals<GlobalOptions>()), env: process.env, threadPoolSize: Number(process.env["UV_THREADPOOL_SIZE"] ?? 4) });
+      if (opts.json) write(JSON.stringify(result, null, 2) + "\n");
+      else write((await import("./render-diagnose.js")).renderDiagnose(result, style()));
+      process.exitCode = result.exitCode;
+    });
+
+  program
+    .command("support-bundle")
+    .description("write one .tar.gz for a ticket: configuration (secrets redacted), status, diagnose, audit and log tails, versions, systemd units")
+    .option("--output <file>", "the archive to write (default ./nodekeeper-support-<node>-<time>.tar.gz)")
+    .action(async (opts: { output?: string }, cmd: Command) => {
+      const effects = await loadEffects();
+      const { supportBundle } = await import("../commands/support-bundle.js");
+      const r = await supportBundle(effects, { configFile: configFile(cmd.optsWithGlobals<GlobalOptions>()), output: opts.output, env: process.env, threadPoolSize: Number(process.env["UV_THREADPOOL_SIZE"] ?? 4) });
+      for (const e of r.entries) write(`  ${e.name} (${e.bytes} bytes)\n`);
+      for (const p of r.problems) write(`  not collected: ${p}\n`);
+      write(`wrote ${r.file} (${r.bytes} bytes, mode 0600; ${r.secretsScrubbed} secret values removed)\n`);
     });
 
   program

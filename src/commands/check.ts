@@ -4,12 +4,13 @@
  * start a nodetool JVM), under the same engine and deadlines as `status`.
  */
 import { probeCassandra } from "../cassandra/probe.js";
-import { checkCassandra, checkCluster, checkComponents, checkConnectivity, checkDirectories, parseThresholdArgs } from "../check/checks.js";
+import { checkCassandra, checkCluster, checkComponents, checkConnectivity, checkDirectories, checkSelf, parseThresholdArgs } from "../check/checks.js";
 import type { CheckArea, CheckResult, UsageError } from "../check/checks.js";
 import type { Config } from "../config/schema.js";
 import type { Effects } from "../effects/index.js";
 import { probeComponents, selfComponent } from "../probes/components.js";
 import { probeDirectories } from "../probes/directories.js";
+import { probeSelf } from "../probes/self.js";
 import { createProbeEngine } from "../probes/engine.js";
 import { probeConnectivity, toConnectivityMetric } from "../probes/connectivity/index.js";
 import { readInstructions } from "../state/instructions.js";
@@ -32,8 +33,11 @@ export async function check(
   const engine = createProbeEngine({ clock: effects.clock, concurrency: config.probes.concurrency, deadlineMs: config.probes.deadlineMs });
   switch (area) {
     case "components": {
-      const { components } = await probeComponents(effects, engine, config.components);
-      return { ok: true, result: checkComponents([selfComponent(), ...components]) };
+      const [{ components }, self] = await Promise.all([probeComponents(effects, engine, config.components), probeSelf(config, effects.clock.now())]);
+      return { ok: true, result: checkComponents([selfComponent(self), ...components]) };
+    }
+    case "self": {
+      return { ok: true, result: checkSelf(await probeSelf(config, effects.clock.now()), config.selfMonitoring) };
     }
     case "directories": {
       const t = parsed.thresholds as { free?: Parameters<typeof checkDirectories>[1] };

@@ -8,7 +8,9 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readApplyState, applyCycle, phaRepairStatusFor } from "../apply/index.js";
-import type { ApplyOutcome } from "../apply/index.js";
+import type { ActionReport, ApplyOutcome } from "../apply/index.js";
+import { oneLine } from "../apply/text.js";
+import { bootNow, readSelfState, stamp, writeSelfState } from "../state/self-state.js";
 import type { Config } from "../config/schema.js";
 import type { Effects } from "../effects/index.js";
 import type { Logger } from "../effects/log.js";
@@ -124,6 +126,8 @@ export async function runCycle(effects: Effects, config: Config, options: CycleO
     // Each would-run action is audited once (audit.jsonl); the journal keeps the count in the summary.
     for (const would of apply?.wouldRun ?? []) logger.debug({ action: would }, "action would run, not done");
     const actions = apply ? ` · actions: ${apply.done.length} done, ${apply.failed.length} failed, ${apply.wouldRun.length} would run` : "";
+    await recordSelf(effects, config, { durationMs: elapsed(), exitCode: outcome.exitCode, outboxDepth: outcome.counts.kept, failed: apply?.failed ?? [] })
+      .catch((error: unknown) => logger.warn({ error: (error as Error).message }, "self.json not written: self-monitoring figures are one cycle behind"));
     return {
       exitCode: outcome.exitCode,
       summary: `${outcome.summary}${actions}`,
@@ -132,6 +136,34 @@ export async function runCycle(effects: Effects, config: Config, options: CycleO
   } finally {
     await lock.lock.release();
   }
+}
+
+/**
+ * The cycle's own figures for self-monitoring (state/self-state.ts): carried
+ * over from the previous record, updated with this cycle. Delivered: exit 0,
+ * or 6 (delivered, the answer refused); a lock held by another cycle is not
+ * this node failing, and such a cycle records nothing.
+ */
+async function recordSelf(
+  effects: Effects,
+  config: Config,
+  cycle: { durationMs: number; exitCode: number; outboxDepth: number; failed: readonly ActionReport[] },
+): Promise<void> {
+  const [previous, now] = await Promise.all([readSelfState(config.stateDir), bootNow(effects.clock.now())]);
+  const before = previous.state === "ok" ? previous.value : null;
+  const delivered = cycle.exitCode === 0 || cycle.exitCode === 6;
+  const failed = cycle.failed[0];
+  const at = stamp(now);
+  await writeSelfState(config.stateDir, {
+    version: 1,
+    lastCycle: { finished: at, durationMs: Math.round(cycle.durationMs), deadlineMs: config.cycle.deadlineMs, exitCode: cycle.exitCode, delivered, outboxDepth: cycle.outboxDepth },
+    consecutiveUndelivered: delivered ? 0 : (before?.consecutiveUndelivered ?? 0) + 1,
+    lastDelivered: delivered ? at : (before?.lastDelivered ?? null),
+    lastApplyError: failed
+      ? { at: at.at, action: `${failed.action} ${oneLine(failed.target, 80)}`, message: oneLine(failed.error ?? failed.reason, 300) }
+      : (before?.lastApplyError ?? null),
+    applyFailedLastCycle: failed !== undefined,
+  });
 }
 
 /** What the apply step needs to know of this node now. */

@@ -25,6 +25,7 @@ export async function writeMetrics(
     lastExchangeSuccessAt: delivered ? new Date(delivered) : null,
     outboxReports: outbox ? outbox.depth : null,
     cycleDurationMs,
+    self: snapshot.components.find((c) => c.name === "nodekeeper")?.self ?? null,
   });
   return writeTextfile(dir, text);
 }

@@ -145,6 +145,25 @@ export const ConfigSchema = z.strictObject({
       clusterAnswerMaxAgeMs: durationMs(180_000), // 3 min: three missed minutes
     })
     .default({ clusterAnswerMaxAgeMs: 180_000 }),
+  /** Thresholds of nodekeeper's own health (the `nodekeeper` component, `check self`); see src/probes/self.ts. */
+  selfMonitoring: z
+    .strictObject({
+      /** The last cycle took this share of its deadline (cycle.deadlineMs): WARNING; the error share: ERROR. */
+      cycleDurationWarningPercent: z.number().min(1).max(100).default(80),
+      cycleDurationErrorPercent: z.number().min(1).max(100).default(100),
+      /** Cycles in a row that could not deliver their report. */
+      undeliveredWarning: z.number().int().min(1).default(3),
+      undeliveredError: z.number().int().min(1).default(10),
+      /** Time since a report was last delivered. */
+      lastDeliveryWarningMs: durationMs(300_000), // 5 min: five missed minutes
+      lastDeliveryErrorMs: durationMs(900_000), // 15 min
+      /** Reports waiting in the outbox. */
+      outboxWarning: z.number().int().min(1).default(5),
+      outboxError: z.number().int().min(1).default(30),
+    })
+    .refine((s) => s.cycleDurationWarningPercent <= s.cycleDurationErrorPercent && s.undeliveredWarning <= s.undeliveredError
+      && s.lastDeliveryWarningMs <= s.lastDeliveryErrorMs && s.outboxWarning <= s.outboxError, { message: "each warning threshold must not be above its error threshold" })
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

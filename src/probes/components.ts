@@ -13,6 +13,7 @@ import type { ProbeEngine, ProbeFailure } from "./engine.js";
 import { errorMessage } from "./engine.js";
 import { pick } from "./json-path.js";
 import { CODES, OK } from "../contract/result-codes.js";
+import type { SelfFigures, SelfHealth } from "./self.js";
 import type { Status } from "../contract/status.js";
 import { probeUnits } from "./systemd.js";
 import { tcpConnect } from "./tcp.js";
@@ -27,6 +28,8 @@ export interface ComponentResult {
   readonly versionNote?: string;
   /** TLS verification is off for this component's endpoint: status shows it. */
   readonly insecure?: boolean;
+  /** The `nodekeeper` component only: the self-monitoring figures (probes/self.ts). */
+  readonly self?: SelfFigures;
 }
 
 interface StatusPart {
@@ -46,9 +49,13 @@ const MAX_BODY = 256 * 1024; // 256 KiB: a health or version endpoint answers fa
 
 const failureStatus = (f: ProbeFailure): StatusPart => ({ status: "UNKNOWN", description: f.reason, resultCode: f.code });
 
-/** The component for nodekeeper itself: it is running, since it answers. */
-export function selfComponent(): ComponentResult {
-  return { name: "nodekeeper", status: "OK", description: `nodekeeper ${NODEKEEPER_VERSION} (pid ${process.pid})`, resultCode: OK, version: NODEKEEPER_VERSION };
+/**
+ * The component for nodekeeper itself: running, since it answers; with its
+ * self-monitoring verdict (probes/self.ts) when given.
+ */
+export function selfComponent(self?: SelfHealth): ComponentResult {
+  if (!self) return { name: "nodekeeper", status: "OK", description: `nodekeeper ${NODEKEEPER_VERSION} (pid ${process.pid})`, resultCode: OK, version: NODEKEEPER_VERSION };
+  return { name: "nodekeeper", status: self.status, description: self.description, resultCode: self.resultCode, version: NODEKEEPER_VERSION, self: self.figures };
 }
 
 export async function probeComponents(

@@ -11,6 +11,7 @@ import type { Effects } from "../effects/index.js";
 import { probeComponents, selfComponent } from "../probes/components.js";
 import type { ComponentResult } from "../probes/components.js";
 import { probeDirectories } from "../probes/directories.js";
+import { probeSelf } from "../probes/self.js";
 import type { DirectoryResult } from "../probes/directories.js";
 import { createProbeEngine } from "../probes/engine.js";
 import type { ProbeTiming } from "../probes/engine.js";
@@ -57,7 +58,7 @@ export async function collect(effects: Effects, config: Config, options: Collect
   const componentsPromise = probeComponents(effects, engine, config.components);
   const serverComponent = componentsPromise.then((r) => r.components.find((c) => c.name === config.server.component));
   const cassandraBudget = () => Math.max(0, engine.deadlineAt - effects.clock.monotonic());
-  const [components, directories, nodeIp, nodeFacts, maintenance, cassandra, connectivity] = await Promise.all([
+  const [components, directories, nodeIp, nodeFacts, maintenance, cassandra, connectivity, self] = await Promise.all([
     componentsPromise,
     probeDirectories(effects, engine, config.directories),
     resolveNodeIp(config.nodeIp, config.missionControl.url),
@@ -78,12 +79,13 @@ export async function collect(effects: Effects, config: Config, options: Collect
     config.peers.length === 0 ? Promise.resolve([]) : probeConnectivity({
       peers: config.peers, config: config.connectivity, deadlineMs: Math.max(0, engine.deadlineAt - effects.clock.monotonic()),
     }),
+    probeSelf(config, effects.clock.now()),
   ]);
   return {
     generatedAt: new Date(effects.clock.now()).toISOString(),
     nodeIp,
     components: [
-      selfComponent(),
+      selfComponent(self),
       ...components.components,
       { name: CASSANDRA_COMPONENT, ...cassandra.health, version: cassandra.version },
     ],

@@ -22,6 +22,7 @@
 import { randomUUID } from "node:crypto";
 import { open, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { SelfFigures } from "../probes/self.js";
 import type { Status } from "../contract/status.js";
 import type { ConnectivityMetric } from "../contract/report.js";
 
@@ -65,6 +66,8 @@ export interface MetricsInput {
   readonly outboxReports: number | null;
   /** How long this cycle took, in milliseconds (exported in seconds); null when not measured. */
   readonly cycleDurationMs: number | null;
+  /** Self-monitoring figures of the `nodekeeper` component (probes/self.ts); absent or null: not exported. */
+  readonly self?: SelfFigures | null;
 }
 
 const STATUSES: readonly Status[] = ["OK", "WARNING", "ERROR", "UNKNOWN", "NOT_INSTALLED"];
@@ -154,6 +157,19 @@ export function renderMetrics(input: MetricsInput): string {
   }
   if (known(input.cycleDurationMs)) {
     family("nodekeeper_cycle_duration_seconds", "How long the last cycle (probe, send, apply) took, in seconds.").push({ labels: [], value: input.cycleDurationMs / 1000 });
+  }
+
+  // The same figures as `check self` and the nodekeeper component's status, from the record of the last cycle.
+  const self = input.self;
+  if (self?.recorded) {
+    if (known(self.lastCycleDurationMs)) family("nodekeeper_self_last_cycle_duration_seconds", "How long nodekeeper's last recorded cycle took, in seconds.").push({ labels: [], value: self.lastCycleDurationMs / 1000 });
+    if (known(self.cycleDeadlineMs)) family("nodekeeper_self_cycle_deadline_seconds", "The deadline of that cycle (cycle.deadlineMs), in seconds.").push({ labels: [], value: self.cycleDeadlineMs / 1000 });
+    if (known(self.consecutiveUndelivered)) family("nodekeeper_self_undelivered_cycles", "Cycles in a row that could not deliver their report to Mission Control (0 after a delivery).").push({ labels: [], value: self.consecutiveUndelivered });
+    if (known(self.outboxDepth)) family("nodekeeper_self_outbox_reports", "Reports left in the outbox by the last recorded cycle.").push({ labels: [], value: self.outboxDepth });
+    if (known(self.sinceLastDeliveryMs)) family("nodekeeper_self_last_delivery_age_seconds", "Time since a report was last delivered, in seconds, measured on a clock that NTP does not step; absent when never or not knowable.").push({ labels: [], value: self.sinceLastDeliveryMs / 1000 });
+    family("nodekeeper_self_apply_failed", "Whether an action of the last recorded cycle failed (1) or not (0).").push({ labels: [], value: self.applyFailedLastCycle ? 1 : 0 });
+    const errorAt = self.lastApplyError ? Date.parse(self.lastApplyError.at) : null;
+    family("nodekeeper_self_last_apply_error_timestamp_seconds", "When an action last failed, in seconds since the Unix epoch; 0 when never.").push({ labels: [], value: known(errorAt) ? errorAt / 1000 : 0 });
   }
 
   const lines: string[] = [];

@@ -7,6 +7,7 @@
 #                        not PID 1 (show fails; list-unit-files still reads disk).
 #                        "hang": sleep for a long time (tests of deadlines).
 #   FAKE_SYSTEMCTL_LOG   append each invocation's arguments to this file.
+#                        `cat UNIT...` prints `<unit>.unit` from FAKE_SYSTEMCTL_DIR, as `systemctl cat` does.
 [ -n "$FAKE_SYSTEMCTL_LOG" ] && echo "$*" >> "$FAKE_SYSTEMCTL_LOG"
 verb=$1; shift
 case "$FAKE_SYSTEMCTL_MODE" in
@@ -40,6 +41,13 @@ case "$verb" in
       if [ -f "$FAKE_SYSTEMCTL_DIR/$u.show" ]; then echo "$u enabled enabled"; found=1; fi
     done
     [ $found -eq 1 ] && exit 0 || exit 1 ;;
+  cat)
+    # `systemctl cat UNIT...`: "# PATH" and the unit file, per unit found (<unit>.unit in FAKE_SYSTEMCTL_DIR).
+    found=0
+    for u in $units; do
+      if [ -f "$FAKE_SYSTEMCTL_DIR/$u.unit" ]; then echo "# $FAKE_SYSTEMCTL_DIR/$u.unit"; cat "$FAKE_SYSTEMCTL_DIR/$u.unit"; echo ""; found=1; fi
+    done
+    [ $found -eq 1 ] && exit 0 || { echo "No files found for$units." >&2; exit 1; } ;;
   stop|start|restart)
     exit "${FAKE_SYSTEMCTL_EXIT:-0}" ;;
   *)
