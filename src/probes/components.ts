@@ -15,6 +15,7 @@ import { pick } from "./json-path.js";
 import { CODES, OK } from "./result-codes.js";
 import type { Status } from "./status.js";
 import { probeUnits } from "./systemd.js";
+import type { UnitIdentity } from "./systemd.js";
 import { tcpConnect } from "./tcp.js";
 
 export interface ComponentResult {
@@ -27,12 +28,19 @@ export interface ComponentResult {
   readonly versionNote?: string;
   /** TLS verification is off for this component's endpoint: status shows it. */
   readonly insecure?: boolean;
+  /**
+   * For a systemd unit: which run of the unit this is (MainPID, start time,
+   * InvocationID), read in the same `systemctl show` run as its status.
+   * Probe data for the server's and Cassandra's restart detection.
+   */
+  readonly unit?: UnitIdentity;
 }
 
 interface StatusPart {
   status: Status;
   description: string;
   resultCode: number;
+  identity?: UnitIdentity;
 }
 
 /**
@@ -101,11 +109,12 @@ export async function probeComponents(
               (signal) => probeVersion(effects, component.version!, component.timeoutMs, signal, httpClient),
               (f): VersionPart => ({ version: null, note: f.reason }))
           : Promise.resolve<VersionPart>({ version: null, note: "no version source configured" });
-        const [status, version] = await Promise.all([statusPromise, versionPromise]);
+        const [{ identity, ...status }, version] = await Promise.all([statusPromise, versionPromise]);
         const insecure = "insecureSkipVerify" in component.status && component.status.insecureSkipVerify;
         return {
           name: component.name,
           ...status,
+          ...(identity ? { unit: identity } : {}),
           version: version.version,
           ...(version.version === null ? { versionNote: version.note } : {}),
           ...(insecure ? { insecure: true, description: `${status.description} [TLS verification OFF by configuration]` } : {}),
