@@ -5,11 +5,11 @@ import { runCli } from "../helpers/cli.js";
 import { makeNodeFixture, FAILED } from "../helpers/node-fixture.js";
 import { NODE_STATUS_PATH, startServerApi } from "../helpers/server-api.js";
 
-test("node facts come from the local server's API; maintenance mode shows in the report", async (t) => {
+test("legacy source (server.factsSource node-status): node facts from the one endpoint; maintenance mode shows in the report", async (t) => {
   const api = await startServerApi();
   t.after(() => api.close());
   const node = makeNodeFixture();
-  const config = node.config({ nodeIp: "127.0.0.1", directories: [], server: { url: api.url, caFile: api.caFile } });
+  const config = node.config({ nodeIp: "127.0.0.1", directories: [], server: { url: api.url, caFile: api.caFile, factsSource: "node-status" } });
   let r = await runCli(["--config", config, "report", "--dry-run"], { env: node.env });
   assert.equal(r.code, 0, r.stderr);
   let body = HealthReportSchema.parse(JSON.parse(r.stdout));
@@ -33,7 +33,8 @@ test("node facts come from the local server's API; maintenance mode shows in the
 test("server API down: nodeState OFFLINE, serverState from the server's unit", async (t) => {
   const api = await startServerApi();
   t.after(() => api.close());
-  api.nodeStatus = null; // 503
+  api.nodes = 503;
+  api.configuration = 503;
   const node = makeNodeFixture();
   node.unit("dynatrace-server.service", FAILED);
   const config = node.config({ nodeIp: "127.0.0.1", directories: [], server: { url: api.url, caFile: api.caFile } });
