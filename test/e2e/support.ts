@@ -147,6 +147,8 @@ export interface E2eNode {
   restartServer(): void;
   /** The server's unit is inactive and its API answers 503, until called again with false. */
   serverDown(down: boolean): void;
+  /** Both documented facts endpoints answer this HTTP status (null: their normal answers again). */
+  factsEndpoints(status: number | null): void;
   /** Lets the waiting repair script finish. */
   releaseRepair(): void;
   /** Lets a waiting stop script finish (scripts.stopWaits). */
@@ -220,15 +222,21 @@ export async function makeE2eNode(options: E2eNodeOptions = {}): Promise<E2eNode
   let run = 0;
   fixture.unit(SERVER_UNIT, runningUnit(run));
 
-  // The simulated server's API follows its unit: 503 while the unit is inactive.
-  const nodes = api.nodes;
+  // The simulated server's API follows its unit: 503 while the unit is inactive. What it
+  // answers while running can be set as usual (api.nodes, api.configuration).
+  let nodes = api.nodes;
+  let configuration = api.configuration;
+  let factsStatus: number | null = null;
   const unitActive = () => /^ActiveState=active$/m.test(readFileSync(unitFile, "utf8"));
   Object.defineProperty(api, "nodes", {
     configurable: true,
-    get: () => (unitActive() ? nodes : 503),
-    set() {
-      throw new Error("the e2e server double follows the scripts: use restartServer() or serverDown()");
-    },
+    get: () => factsStatus ?? (unitActive() ? nodes : 503),
+    set: (value: typeof nodes) => { nodes = value; },
+  });
+  Object.defineProperty(api, "configuration", {
+    configurable: true,
+    get: () => factsStatus ?? (unitActive() ? configuration : 503),
+    set: (value: typeof configuration) => { configuration = value; },
   });
   let runBeforeDown: Record<string, string> | null = null;
 
@@ -297,6 +305,9 @@ export async function makeE2eNode(options: E2eNodeOptions = {}): Promise<E2eNode
     restartServer() {
       run += 1;
       fixture.unit(SERVER_UNIT, runningUnit(run));
+    },
+    factsEndpoints(status) {
+      factsStatus = status;
     },
     serverDown(value) {
       if (value) {
