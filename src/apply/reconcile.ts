@@ -32,8 +32,8 @@
  *    - quorum-override: when the wanted value (the configured level or UNSET)
  *      differs, and for a level also after a server restart (another start
  *      identity, or the server seen down), or every 10 min when the server's
- *      start identity is unknown; the server API actions wait while the local
- *      server is not running;
+ *      start identity is unknown; the server API actions wait only while the
+ *      local server is known down (unit inactive, API refusing connections);
  *    - cassandra-repair: see "one node at a time" below.
  *    A failed action is retried in later cycles, after 1, 2, 4... min (up to
  *    `retryMaxDelayMs`); a new target starts afresh.
@@ -78,7 +78,18 @@ export interface ApplyFacts {
    * null: unknown.
    */
   readonly serverStartedAt: string | null;
-  readonly serverRunning: boolean;
+  /**
+   * true: the server runs (operationState RUNNING); false: it does not (another
+   * operationState, or known down); null: nobody can tell (its facts are unknown).
+   * Seen false while an override is set: the override is asserted again once it runs.
+   */
+  readonly serverRunning: boolean | null;
+  /**
+   * Why the server is known down (its unit inactive or failed, its API refusing
+   * connections); null otherwise. Only this makes the server API actions wait:
+   * a facts answer that did not parse is no reason not to try a PUT.
+   */
+  readonly serverDown: string | null;
   /** This node's Cassandra right now. */
   readonly cassandraUp: boolean;
   /** The local Cassandra's repair activity, as in the report's cassandraRepairState. */
@@ -347,7 +358,7 @@ export function planCycle(input: PlanInput): Plan {
         `(${iso(previousCycleAt)} to ${at}): the node, Cassandra included, was probably down`;
     }
   }
-  if (!facts.serverRunning && s.applied.quorum) s.applied.quorum.serverSeenDown = true;
+  if (facts.serverRunning === false && s.applied.quorum) s.applied.quorum.serverSeenDown = true;
 
   // 3. Repair status.
   if (s.repair.status === "IN_PROGRESS" && input.repairObservation && input.repairObservation.kind !== "running") {
@@ -458,8 +469,8 @@ export function planCycle(input: PlanInput): Plan {
   // The server API is for a running server, and not while this cycle stops or
   // starts it. With actions off, nothing is stopped or started: the API
   // actions are then "would run" like the rest, not pending behind a stop.
-  const serverApiBlocker = !facts.serverRunning
-    ? "waiting for the local server to run"
+  const serverApiBlocker = facts.serverDown !== null
+    ? `waiting for the local server to run (${facts.serverDown})`
     : offReason === null && candidates.some((a) => a.kind === "stop-server")
       ? "the local server is being stopped in this cycle"
       : offReason === null && candidates.some((a) => a.kind === "start-server")

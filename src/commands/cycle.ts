@@ -171,8 +171,9 @@ export function applyFacts(snapshot: Snapshot) {
   const c = snapshot.cassandra;
   const f = snapshot.nodeFacts;
   return {
-    serverStartedAt: f.serverStartedAt,
-    serverRunning: f.source === "server" && f.serverState === "RUNNING",
+    serverStartedAt: f.serverStartId,
+    serverRunning: f.serverRunning,
+    serverDown: f.serverDown,
     // Up for the repair's purposes: nodetool answers and this node is Up/Normal.
     cassandraUp: c.localRingState === "UN",
     cassandraRepairState: c.repairState,

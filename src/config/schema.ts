@@ -77,7 +77,10 @@ export const DirectorySchema = z
 export type Directory = z.infer<typeof DirectorySchema>;
 export type DirectoryInput = z.input<typeof DirectorySchema>;
 
-/** Where each node fact is found in the server's node-status answer (dotted JSON paths). */
+/**
+ * Where each node fact is found in the answer of the legacy single-endpoint
+ * source (`server.factsSource: "node-status"`; dotted JSON paths).
+ */
 const NodeFactFieldsSchema = z.strictObject({
   masterNode: z.string().min(1).default("masterNode"),
   nodeState: z.string().min(1).default("nodeState"),
@@ -90,17 +93,45 @@ const NodeFactFieldsSchema = z.strictObject({
   startedAt: z.string().min(1).default("startedAt"),
 });
 
+/**
+ * A fact the documented Cluster API v1 node endpoints do not carry
+ * (masterNode, clusterState, multiDcMigrationState): `GET {server.url}{path}`
+ * with the server's token; the value is the JSON answer itself, or the value
+ * at `field` (a dotted path) of it, or the plain-text body when it is not JSON.
+ * Absent: the contract's unknown value.
+ */
+export const ServerFactSourceSchema = z.strictObject({
+  type: z.literal("http"),
+  // eslint-disable-next-line no-control-regex -- control characters are what we refuse
+  path: z.string().regex(/^\/[^\s\u0000-\u001f\u007f]*$/, "an absolute path such as /api/v1.0/onpremise/cluster/clusterState, without spaces"),
+  field: z.string().min(1).optional(),
+});
+export type ServerFactSource = z.infer<typeof ServerFactSourceSchema>;
+
 export const ServerConfigSchema = z.strictObject({
   /** The local server's management API. */
   url: httpsUrl.default("https://127.0.0.1:8021"),
   caFile: filePath.optional(),
-  /** Bearer token for the management API, if it asks for one. */
+  /** API token (`Authorization: Api-Token <token>`; ServiceProviderAPI permission). */
   tokenFile: filePath.optional(),
   timeoutMs: durationMs(5_000),
-  /** The node facts of the report: GET {url}{nodeStatusPath}. */
+  /** This node's integer id in the server's node list; absent: found by nodekeeper's IP address. */
+  nodeId: z.number().int().nonnegative().optional(),
+  /**
+   * Where the node facts come from: "cluster-api", the documented Cluster API v1
+   * (GET /api/v1.0/onpremise/cluster and .../cluster/configuration); or
+   * "node-status", one JSON object at `nodeStatusPath` read with `fields`, for
+   * servers that offer such an endpoint.
+   */
+  factsSource: z.enum(["cluster-api", "node-status"]).default("cluster-api"),
+  /** With factsSource "node-status": GET {url}{nodeStatusPath}. */
   nodeStatusPath: z.string().startsWith("/").default("/api/v1.0/onpremise/nodeManagement/nodeServerStatus"),
   fields: NodeFactFieldsSchema.default(NodeFactFieldsSchema.parse({})),
-  /** The component whose status stands for the server when its API does not answer. */
+  /** Facts the Cluster API's node endpoints do not carry; each absent: the contract's unknown value. */
+  masterNode: ServerFactSourceSchema.optional(),
+  clusterState: ServerFactSourceSchema.optional(),
+  multiDcMigrationState: ServerFactSourceSchema.optional(),
+  /** The component whose status stands for the server (its systemd unit: liveness and restarts). */
   component: z.string().min(1).default("dynatrace-server"),
 });
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;

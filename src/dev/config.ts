@@ -9,7 +9,6 @@ import type { ConfigInput } from "../config/schema.js";
 import { CLUSTER_ID, THIS_NODE_ID, thisNode } from "./cluster.js";
 import type { DemoPki } from "./pki.js";
 import type { PeerPorts } from "./simulated-cluster.js";
-import { NODE_STATUS_PATH } from "./simulated-cluster.js";
 import { toolArgv } from "./sim-files.js";
 
 export interface DemoConfigInput {
@@ -65,7 +64,7 @@ export function demoConfig(input: DemoConfigInput): ConfigInput {
       {
         name: "dynatrace-server",
         status: { type: "http", url: `${input.serverApiUrl}/rest/health`, caFile: pki.caFile, expectBody: "RUNNING" },
-        version: { type: "http", url: `${input.serverApiUrl}${NODE_STATUS_PATH}`, caFile: pki.caFile, field: "version" },
+        // No version source: the server's version is the buildVersion of its Cluster API node entry.
       },
       {
         name: "dynatrace-elasticsearch",

@@ -150,6 +150,7 @@ class Demo {
     this.intro(loaded);
 
     this.out(`\n${bold("── nodekeeper status on node-1, before the first report ──", this.style)}\n`);
+    await this.cluster?.syncServerApi();
     const before = await this.guard(status(this.effects, loaded, { fresh: true }));
     if (before === ABORTED) return EXIT_INTERRUPTED;
     this.out(renderStatus(before, this.style));
@@ -159,6 +160,7 @@ class Demo {
     if (outcome === ABORTED) return EXIT_INTERRUPTED;
 
     this.out(`\n${bold("── nodekeeper status on node-1, at the end ──", this.style)}\n`);
+    await this.cluster?.syncServerApi();
     const after = await this.guard(status(this.effects, loaded, { fresh: false }));
     if (after === ABORTED) return EXIT_INTERRUPTED;
     this.out(renderStatus(after, this.style));
@@ -288,6 +290,7 @@ class Demo {
       }
 
       const decisionsBefore = mc.decisions.length;
+      await cluster.syncServerApi(); // a server stopped (or started) by the last cycle
       const result = await this.guard(runCycle(this.effects, loaded.config, { command: "run", logger, signal: this.signal, secrets: [this.token] }));
       if (result === ABORTED) return ABORTED;
       outcome.cycles.push(result);

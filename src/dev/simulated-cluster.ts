@@ -7,11 +7,18 @@
  *   ports (native transport and storage, TCP). Taking a peer's Cassandra down
  *   closes those two listeners, so the probe is refused, as with a stopped
  *   Cassandra; bringing it back listens on the same ports again;
- * - node-1's server API double (HTTPS on 127.0.0.1): the node status JSON the
- *   report's node facts come from, `/rest/health`, and the responsibility and
- *   quorum override PUTs nodekeeper's apply step sends. It answers from the
- *   server state in the sim folder, which the fake server control flips: a
- *   stopped server answers 503, as the NGINX in front of a stopped server does;
+ * - node-1's server API double (HTTPS on 127.0.0.1): the documented Cluster
+ *   API v1 node endpoints the report's node facts come from (GET
+ *   /api/v1.0/onpremise/cluster: an array of {id, clusterMemberAddress,
+ *   operationState, buildVersion, osInfo, jvmInfo, dnsEntryPointUris,
+ *   restServiceRootUris, communicationUris}; GET .../cluster/configuration:
+ *   {clusterNodes: [{id, ipAddress, webUI, agent, datacenter, kubernetesRole}]};
+ *   see src/probes/node-facts.ts for the doc pages), `/rest/health`, and the
+ *   responsibility and quorum override PUTs nodekeeper's apply step sends. It
+ *   follows the server state in the sim folder, which the fake server control
+ *   flips: `syncServerApi()` (before each probe) closes its port while the
+ *   server is stopped, so it refuses connections as a stopped server does, and
+ *   listens on the same port again once it runs;
  * - node-1's Elasticsearch double (plain HTTP on 127.0.0.1, as Elasticsearch
  *   listens locally): cluster health and version.
  *
@@ -28,7 +35,8 @@ import { Listener, readSmallBody } from "./listeners.js";
 import type { SimPaths } from "./sim-files.js";
 import { readServerWorld } from "./world.js";
 
-export const NODE_STATUS_PATH = "/api/v1.0/onpremise/nodeManagement/nodeServerStatus";
+export const CLUSTER_NODES_PATH = "/api/v1.0/onpremise/cluster";
+export const CLUSTER_CONFIGURATION_PATH = "/api/v1.0/onpremise/cluster/configuration";
 const OVERRIDE_PREFIX = "/api/v1.0/onpremise/nodeManagement/";
 const SERVER_VERSION = "1.302.56.20241017-095631";
 const ELASTICSEARCH_VERSION = "7.17.24";
@@ -109,6 +117,11 @@ function drain(req: IncomingMessage, res: ServerResponse, done: (body: string) =
   readSmallBody(req, MAX_BODY_BYTES, (body) => (body === null ? send(res, 413, "request body too large", "text/plain") : done(body)));
 }
 
+/** The server's integer node id: node-3 is 3. */
+function serverNodeId(node: SimNode): number {
+  return Number(/\d+$/.exec(node.id)?.[0] ?? "0");
+}
+
 function send(res: ServerResponse, status: number, body: string, type: string): void {
   res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(body), connection: "close" });
   res.end(body);
@@ -153,6 +166,13 @@ export class SimulatedCluster {
     };
   }
 
+  /** The server API's port follows the simulated server: closed (refusing) while it is stopped. */
+  async syncServerApi(): Promise<void> {
+    const running = this.serverState().running;
+    if (running && !this.serverApi.listening) await this.serverApi.listen(this.serverApi.port);
+    else if (!running && this.serverApi.listening) await this.serverApi.close();
+  }
+
   /** Closes or reopens the Cassandra ports of the peers named (node-1's own Cassandra is the fake nodetool's business). */
   async setCassandra(nodeIds: readonly string[], up: boolean): Promise<void> {
     for (const p of this.peers.filter((peer) => nodeIds.includes(peer.node.id))) {
@@ -188,12 +208,17 @@ export class SimulatedCluster {
       return server.running ? send(res, 200, "RUNNING", "text/plain") : send(res, 503, "server stopped", "text/plain");
     }
     if (!server.running) return send(res, 503, "dynatrace-server is stopped", "text/plain");
-    if (req.method === "GET" && url === NODE_STATUS_PATH) {
+    if (req.method === "GET" && url === CLUSTER_NODES_PATH) {
+      return send(res, 200, JSON.stringify(NODES.map((n) => ({
+        id: serverNodeId(n), clusterMemberAddress: `${n.address}:5701`, operationState: "RUNNING", buildVersion: SERVER_VERSION,
+        osInfo: "Platform: Linux, Version: 5.14.0, Architecture: amd64, Processors: 16",
+        jvmInfo: "VM: OpenJDK 64-Bit Server VM, Version: 17.0.12, Vendor: Eclipse Adoptium",
+        dnsEntryPointUris: null, restServiceRootUris: [`https://${n.address}/api`], communicationUris: [`https://${n.address}:8020`],
+      }))), "application/json");
+    }
+    if (req.method === "GET" && url === CLUSTER_CONFIGURATION_PATH) {
       return send(res, 200, JSON.stringify({
-        masterNode: true, nodeState: "RUNNING", serverState: "RUNNING",
-        oneAgentTrafficEnabled: true, webUiTrafficEnabled: true,
-        multiDcMigrationState: "NOT_STARTED", clusterState: "RUNNING",
-        startedAt: server.startedAt, version: SERVER_VERSION,
+        clusterNodes: NODES.map((n) => ({ id: serverNodeId(n), ipAddress: n.address, webUI: true, agent: true, datacenter: n.dataCenter, kubernetesRole: "" })),
       }), "application/json");
     }
     if (req.method === "PUT" && url.startsWith(OVERRIDE_PREFIX)) {

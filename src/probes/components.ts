@@ -16,6 +16,7 @@ import { CODES, OK } from "../contract/result-codes.js";
 import type { SelfFigures, SelfHealth } from "./self.js";
 import type { Status } from "../contract/status.js";
 import { probeUnits } from "./systemd.js";
+import type { UnitIdentity } from "./systemd.js";
 import { tcpConnect } from "./tcp.js";
 
 export interface ComponentResult {
@@ -30,12 +31,19 @@ export interface ComponentResult {
   readonly insecure?: boolean;
   /** The `nodekeeper` component only: the self-monitoring figures (probes/self.ts). */
   readonly self?: SelfFigures;
+  /**
+   * For a systemd unit: which run of the unit this is (MainPID, start time,
+   * InvocationID), read in the same `systemctl show` run as its status.
+   * Probe data for the server's and Cassandra's restart detection.
+   */
+  readonly unit?: UnitIdentity;
 }
 
 interface StatusPart {
   status: Status;
   description: string;
   resultCode: number;
+  identity?: UnitIdentity;
 }
 
 /**
@@ -108,11 +116,12 @@ export async function probeComponents(
               (signal) => probeVersion(effects, component.version!, component.timeoutMs, signal, httpClient),
               (f): VersionPart => ({ version: null, note: f.reason }))
           : Promise.resolve<VersionPart>({ version: null, note: "no version source configured" });
-        const [status, version] = await Promise.all([statusPromise, versionPromise]);
+        const [{ identity, ...status }, version] = await Promise.all([statusPromise, versionPromise]);
         const insecure = "insecureSkipVerify" in component.status && component.status.insecureSkipVerify;
         return {
           name: component.name,
           ...status,
+          ...(identity ? { unit: identity } : {}),
           version: version.version,
           ...(version.version === null ? { versionNote: version.note } : {}),
           ...(insecure ? { insecure: true, description: `${status.description} [TLS verification OFF by configuration]` } : {}),

@@ -9,13 +9,60 @@ import type { ProcessRunner } from "../effects/process.js";
 import { CODES, OK } from "../contract/result-codes.js";
 import type { Status } from "../contract/status.js";
 
+/**
+ * Which run of a unit this is, from the same `systemctl show` run as its
+ * state: a restart shows as a new MainPID / ExecMainStartTimestamp or a new
+ * InvocationID (systemd.exec(5): "a randomized, unique 128-bit ID identifying
+ * each runtime cycle of the unit"; MainPID and ExecMainStartTimestamp[Monotonic]
+ * are the documented properties of org.freedesktop.systemd1.Service,
+ * org.freedesktop.systemd1(5)). Probe data for other probes (the server's
+ * restart, Cassandra's): not part of the report.
+ */
+export interface UnitIdentity {
+  readonly unit: string;
+  readonly activeState: string;
+  /** null: no main process (0), or not said. */
+  readonly mainPid: number | null;
+  /** ExecMainStartTimestamp as systemctl prints it ("Sat 2026-11-21 05:00:00 UTC"); null when empty. */
+  readonly startedAt: string | null;
+  /** ExecMainStartTimestampMonotonic: microseconds since boot (CLOCK_MONOTONIC); null when 0 or absent. */
+  readonly startedMonotonicUs: string | null;
+  /** null: empty (the unit never ran since boot) or older systemd. */
+  readonly invocationId: string | null;
+}
+
 export interface UnitState {
   readonly status: Status;
   readonly description: string;
   readonly resultCode: number;
+  /** Set when systemctl show answered for this unit. */
+  readonly identity?: UnitIdentity;
 }
 
-const PROPERTIES = ["Id", "LoadState", "ActiveState", "SubState", "Result", "ActiveEnterTimestamp"] as const;
+const PROPERTIES = [
+  "Id", "LoadState", "ActiveState", "SubState", "Result", "ActiveEnterTimestamp",
+  "MainPID", "ExecMainStartTimestamp", "ExecMainStartTimestampMonotonic", "InvocationID",
+] as const;
+
+/** The unit's run identity from its `systemctl show` block; values capped, never trusted as more than text. */
+export function unitIdentity(unit: string, p: Record<string, string>): UnitIdentity {
+  const clean = (v: string | undefined, max: number) => {
+    // eslint-disable-next-line no-control-regex -- control characters are what we strip
+    const t = (v ?? "").replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+    return t === "" ? null : t.slice(0, max);
+  };
+  const pid = /^\d{1,10}$/.test(p["MainPID"] ?? "") ? Number(p["MainPID"]) : 0;
+  const mono = p["ExecMainStartTimestampMonotonic"] ?? "";
+  const invocation = (p["InvocationID"] ?? "").trim();
+  return {
+    unit,
+    activeState: clean(p["ActiveState"], 32) ?? "",
+    mainPid: pid > 0 ? pid : null,
+    startedAt: clean(p["ExecMainStartTimestamp"], 64),
+    startedMonotonicUs: /^\d{1,20}$/.test(mono) && mono !== "0" ? mono : null,
+    invocationId: /^[0-9a-f]{32}$/i.test(invocation) ? invocation.toLowerCase() : null,
+  };
+}
 
 /** Parses `systemctl show -p ... unit...`: blocks of Key=Value lines separated by blank lines. */
 export function parseSystemctlShow(text: string): Array<Record<string, string>> {
@@ -98,7 +145,7 @@ export async function probeUnits(
       // `systemctl show` prints one block per unit in the order asked; Id is
       // the canonical name (with .service), so fall back to position.
       const block = byId.get(unit) ?? byId.get(`${unit}.service`) ?? blocks[i];
-      map.set(unit, block ? unitStatus(unit, block) : { status: "UNKNOWN", description: "systemctl printed no state for this unit", resultCode: CODES.SYSTEMCTL_FAILED });
+      map.set(unit, block ? { ...unitStatus(unit, block), identity: unitIdentity(unit, block) } : { status: "UNKNOWN", description: "systemctl printed no state for this unit", resultCode: CODES.SYSTEMCTL_FAILED });
     });
     return { units: map, note: null };
   }

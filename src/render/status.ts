@@ -3,6 +3,7 @@ import type { StatusView } from "../commands/status.js";
 import { toPeerTableRows } from "../probes/connectivity/index.js";
 import { formatBytes } from "../probes/directories.js";
 import { NODEKEEPER_VERSION } from "../contract/version.js";
+import { FACT_NAMES } from "../probes/node-facts.js";
 import { bold, paint, renderTable } from "./table.js";
 import type { Style } from "./table.js";
 
@@ -13,11 +14,7 @@ export function renderStatus(view: StatusView, style: Style): string {
     `${bold("nodekeeper", style)} ${NODEKEEPER_VERSION} · cluster ${view.node.clusterId} · node ${view.node.nodeId} (${view.node.ip}) · ${source}`,
   );
   out.push(`Overall: ${paint(view.overall, view.overall, style)}   (probed in ${Math.round(view.durationMs)} ms at ${view.generatedAt})`);
-  const f = view.nodeFacts;
-  out.push(
-    `Server: node ${f.nodeState}, server ${f.serverState}, cluster ${f.clusterState}${f.masterNode ? ", master node" : ""}` +
-      (f.note ? ` (${f.note})` : `, OneAgent traffic ${f.oneAgentTrafficEnabled ? "on" : "off"}, web UI traffic ${f.webUiTrafficEnabled ? "on" : "off"}`),
-  );
+  out.push(...renderServer(view, style));
   if (view.maintenance) {
     out.push(paint(`MAINTENANCE MODE since ${view.maintenance.since || "?"} by ${view.maintenance.by || "?"}: ${view.maintenance.reason} (no remediation runs; \`nodekeeper maintenance off\` ends it)`, "WARNING", style));
   }
@@ -54,6 +51,28 @@ export function renderStatus(view: StatusView, style: Style): string {
     for (const note of view.notes) out.push(`Note: ${note}`);
   }
   return out.join("\n") + "\n";
+}
+
+/** The node facts: values, the server's liveness, and which facts are unknown and why (grouped by reason). */
+function renderServer(view: StatusView, style: Style): string[] {
+  const f = view.nodeFacts;
+  const o = f.origins;
+  const flag = (v: boolean, known: boolean) => (known ? (v ? "on" : "off") : "unknown");
+  const node = f.thisNode ? ` (node ${f.thisNode.id ?? "?"} by ${f.thisNode.matchedBy})` : "";
+  const out = [
+    `Server${node}: node ${f.nodeState}, server ${f.serverState}${f.serverVersion ? ` ${f.serverVersion}` : ""}, cluster ${f.clusterState}` +
+      `${f.masterNode ? ", master node" : ""}, OneAgent traffic ${flag(f.oneAgentTrafficEnabled, o.oneAgentTrafficEnabled.known)}, ` +
+      `web UI traffic ${flag(f.webUiTrafficEnabled, o.webUiTrafficEnabled.known)}`,
+  ];
+  if (f.missingFromNodeList) out.push(paint(`  This node is missing from the server's node list: ${f.missingFromNodeList}.`, "WARNING", style));
+  if (f.serverDown) out.push(paint(`  The server is down: ${f.serverDown}.`, "WARNING", style));
+  const byReason = new Map<string, string[]>();
+  for (const name of FACT_NAMES) {
+    if (o[name].known) continue;
+    byReason.set(o[name].detail, [...(byReason.get(o[name].detail) ?? []), name]);
+  }
+  for (const [reason, names] of byReason) out.push(`  Unknown ${names.join(", ")}: ${reason}.`);
+  return out;
 }
 
 function renderCassandra(view: StatusView, style: Style): string[] {

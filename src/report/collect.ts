@@ -18,7 +18,7 @@ import type { ProbeTiming } from "../probes/engine.js";
 import { resolveNodeIp } from "../probes/node-ip.js";
 import { probeConnectivity } from "../probes/connectivity/index.js";
 import type { PeerConnectivity } from "../probes/connectivity/index.js";
-import { fallbackFacts, probeNodeFacts } from "../probes/node-facts.js";
+import { fallbackFacts, probeNodeFacts, withServerUnit } from "../probes/node-facts.js";
 import type { NodeFacts } from "../probes/node-facts.js";
 import { readMaintenance } from "../state/maintenance.js";
 import type { Maintenance } from "../state/maintenance.js";
@@ -56,15 +56,17 @@ export async function collect(effects: Effects, config: Config, options: Collect
     deadlineMs: config.probes.deadlineMs,
   });
   const componentsPromise = probeComponents(effects, engine, config.components);
-  const serverComponent = componentsPromise.then((r) => r.components.find((c) => c.name === config.server.component));
+  const nodeIpPromise = resolveNodeIp(config.nodeIp, config.missionControl.url);
   const cassandraBudget = () => Math.max(0, engine.deadlineAt - effects.clock.monotonic());
-  const [components, directories, nodeIp, nodeFacts, maintenance, cassandra, connectivity, self] = await Promise.all([
+  const [components, directories, nodeIp, apiFacts, maintenance, cassandra, connectivity, self] = await Promise.all([
     componentsPromise,
     probeDirectories(effects, engine, config.directories),
-    resolveNodeIp(config.nodeIp, config.missionControl.url),
+    nodeIpPromise,
+    // Two GETs in parallel (the documented node list and node configuration),
+    // each with server.timeoutMs, inside this one deadline.
     engine.run("node-facts", config.server.timeoutMs,
-      (signal) => probeNodeFacts(effects, config.server, serverComponent, signal),
-      (failure) => fallbackFacts(undefined, failure.reason)),
+      (signal) => probeNodeFacts(effects, config.server, nodeIpPromise, signal),
+      (failure) => fallbackFacts(config.server, `the server's API did not answer: ${failure.reason}`)),
     readMaintenance(config.stateDir),
     // The Cassandra probe keeps its own budget (each nodetool run is a JVM and
     // has its own deadline); the engine's deadline is the backstop.
@@ -81,12 +83,18 @@ export async function collect(effects: Effects, config: Config, options: Collect
     }),
     probeSelf(config, effects.clock.now()),
   ]);
+  // The server's unit says whether it is down and which run of it this is.
+  const serverComponent = components.components.find((c) => c.name === config.server.component);
+  const nodeFacts = withServerUnit(apiFacts, serverComponent);
   return {
     generatedAt: new Date(effects.clock.now()).toISOString(),
     nodeIp,
     components: [
       selfComponent(self),
-      ...components.components,
+      // The server's version is its buildVersion (Cluster API) where no version source says otherwise.
+      ...components.components.map((c) => c === serverComponent && c.version === null && nodeFacts.serverVersion !== null
+        ? withoutVersionNote({ ...c, version: nodeFacts.serverVersion })
+        : c),
       { name: CASSANDRA_COMPONENT, ...cassandra.health, version: cassandra.version },
     ],
     directories,
@@ -98,6 +106,11 @@ export async function collect(effects: Effects, config: Config, options: Collect
     timings: engine.timings,
     durationMs: effects.clock.monotonic() - started,
   };
+}
+
+function withoutVersionNote(c: ComponentResult): ComponentResult {
+  const { versionNote: _dropped, ...rest } = c;
+  return rest;
 }
 
 /** What the report says of Cassandra when its probe did not return at all. */

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, test } from "node:test";
 import { explainApplyState } from "../../src/apply/explain.js";
 import type { ApplyOutcome } from "../../src/apply/execute.js";
 import { phaRepairStatusFor, readApplyState } from "../../src/state/apply-state.js";
-import { auditedActions, instructions, makeWorld, nextReportId } from "./helpers.js";
+import { auditedActions, DOWN, instructions, makeWorld, nextReportId } from "./helpers.js";
 import type { World } from "./helpers.js";
 
 let w: World;
@@ -45,13 +45,13 @@ test("whole failover: flag on twice → server stopped once → flag off → sta
   assert.deepEqual(w.commands(), ["systemctl stop dynatrace-server"]);
 
   // The failover goes on: the server is down, this node's Cassandra goes down too.
-  await step({ answer: null, facts: { serverRunning: false, serverStartedAt: null, cassandraUp: false } });
-  await step({ answer: on(), facts: { serverRunning: false, serverStartedAt: null, cassandraUp: true } });
-  await step({ answer: on(), facts: { serverRunning: false, serverStartedAt: null } });
+  await step({ answer: null, facts: { serverRunning: false, serverDown: DOWN, serverStartedAt: null, cassandraUp: false } });
+  await step({ answer: on(), facts: { serverRunning: false, serverDown: DOWN, serverStartedAt: null, cassandraUp: true } });
+  await step({ answer: on(), facts: { serverRunning: false, serverDown: DOWN, serverStartedAt: null } });
   assert.deepEqual(w.commands(), ["systemctl stop dynatrace-server"], "stopped once per activation");
 
   const offAnswer = off();
-  const c3 = await step({ answer: offAnswer, facts: { serverRunning: false, serverStartedAt: null } });
+  const c3 = await step({ answer: offAnswer, facts: { serverRunning: false, serverDown: DOWN, serverStartedAt: null } });
   assert.deepEqual(c3.done.map((a) => [a.action, a.reportId]), [["start-server", offAnswer.reportId]]);
   assert.deepEqual(w.commands(), ["systemctl stop dynatrace-server", "systemctl start dynatrace-server"]);
 
@@ -185,7 +185,7 @@ test("downtime longer than 72 h: NOT_REPAIRABLE, no automatic repair, status say
   w.clock.advance(MIN);
   await w.cycle({ answer: on({ phaDowntimeLongerThan72h: true }) });
   w.clock.advance(MIN);
-  const end = await w.cycle({ answer: off({ phaDowntimeLongerThan72h: true }), facts: { serverRunning: false } });
+  const end = await w.cycle({ answer: off({ phaDowntimeLongerThan72h: true }), facts: { serverRunning: false, serverDown: DOWN } });
   assert.equal(end.cassandraPhaRepairStatus, "NOT_REPAIRABLE");
   for (let i = 0; i < 3; i++) {
     w.clock.advance(30 * MIN);
@@ -214,7 +214,7 @@ test("one node at a time: the repair waits for this node's turn and for no repai
   w.clock.advance(MIN);
   await cycle({ answer: on() });
   w.clock.advance(MIN);
-  await cycle({ answer: off(), facts: { serverRunning: false } });
+  await cycle({ answer: off(), facts: { serverRunning: false, serverDown: DOWN } });
   w.clock.advance(MIN);
   const waiting = await cycle({});
   assert.deepEqual(waiting.done, []);
@@ -243,7 +243,7 @@ test("nodekeeper not running for a long time during the failover counts as Cassa
   w.clock.advance(MIN);
   await w.cycle({ answer: on() });
   w.clock.advance(45 * MIN); // the node was off
-  const back = await w.cycle({ answer: on(), facts: { serverRunning: false } });
+  const back = await w.cycle({ answer: on(), facts: { serverRunning: false, serverDown: DOWN } });
   assert.equal(back.cassandraPhaRepairStatus, "REQUIRED");
   assert.match(back.state.repair.reason, /nodekeeper did not run for 45 min during the failover/);
 });
@@ -263,9 +263,9 @@ test("a failover that ends before the server was ever stopped starts nothing; a 
   // A fresh node sees the server down with no failover of its own: nothing to start.
   const other = await makeWorld();
   try {
-    await other.cycle({ answer: off(), facts: { serverRunning: false } });
+    await other.cycle({ answer: off(), facts: { serverRunning: false, serverDown: DOWN } });
     other.clock.advance(MIN);
-    await other.cycle({ answer: off(), facts: { serverRunning: false } });
+    await other.cycle({ answer: off(), facts: { serverRunning: false, serverDown: DOWN } });
     assert.deepEqual(other.commands(), []);
   } finally {
     await other.close();
@@ -278,7 +278,7 @@ async function failoverUntilRepairLaunch(): Promise<ApplyOutcome> {
   w.clock.advance(MIN);
   await w.cycle({ answer: on() });
   w.clock.advance(MIN);
-  await w.cycle({ answer: off(), facts: { serverRunning: false } });
+  await w.cycle({ answer: off(), facts: { serverRunning: false, serverDown: DOWN } });
   w.clock.advance(MIN);
   const launch = await w.cycle({});
   assert.deepEqual(launch.done.map((a) => a.action), ["cassandra-repair"]);

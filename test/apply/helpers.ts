@@ -102,9 +102,13 @@ export function instructions(reportId: string, overrides: Partial<Instructions> 
   };
 }
 
+/** The server known down, as its stopped unit says. */
+export const DOWN = "its unit dynatrace-server.service is inactive";
+
 export const healthyFacts: ApplyFacts = {
   serverStartedAt: "2025-03-01T09:00:00.000Z",
   serverRunning: true,
+  serverDown: null,
   cassandraUp: true,
   cassandraRepairState: "IDLE",
 };

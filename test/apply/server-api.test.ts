@@ -6,7 +6,7 @@ import { explainApplyState } from "../../src/apply/explain.js";
 import { openServerApi, serverApiUrl } from "../../src/apply/server-api.js";
 import { createHttpClient } from "../../src/effects/http.js";
 import { makeTestPki } from "../helpers/tls.js";
-import { instructions, makeWorld, nextReportId, startApiDouble } from "./helpers.js";
+import { DOWN, instructions, makeWorld, nextReportId, startApiDouble } from "./helpers.js";
 
 const MIN = 60_000;
 const RESP = "/api/v1.0/onpremise/nodeManagement/responsibilityOverride";
@@ -57,7 +57,7 @@ test("quorum override: the configured level, re-asserted after a server restart 
 
     // The server is seen down (no PUT then), then up with an unknown start time.
     w.clock.advance(MIN);
-    const down = await w.cycle({ answer: null, facts: { serverRunning: false, serverStartedAt: null } });
+    const down = await w.cycle({ answer: null, facts: { serverRunning: false, serverDown: DOWN, serverStartedAt: null } });
     assert.match(down.pending[0]?.reason ?? "", /waiting for the local server to run/);
     w.clock.advance(MIN);
     await w.cycle({ answer: null, facts: { serverStartedAt: null } });

@@ -4,10 +4,13 @@
  *
  * What a node has:
  * - Mission Control: the scriptable HTTPS test server (loopback);
- * - the local server's management API: the HTTPS double that records every
- *   request. It follows the simulated server: while the last server command
- *   run was the stop script, it answers 503 (the server is down); every start
- *   (and every `restartServer()`) gives it a new `startedAt`;
+ * - the local server: its systemd unit (the fake systemctl's
+ *   dynatrace-server.service, with MainPID, ExecMainStartTimestamp[Monotonic]
+ *   and InvocationID) and its management API, the HTTPS double answering the
+ *   documented Cluster API shapes and recording every request. The stop script
+ *   makes the unit inactive, and the API then answers 503; every start (and
+ *   every `restartServer()`) gives the unit a new run: another MainPID, start
+ *   time and InvocationID;
  * - the remediation commands: small /bin/sh scripts in the node's folder that
  *   append one line per run to `commands.log` and exit with a chosen code; the
  *   repair script waits for `releaseRepair()` (bounded), so that a report can
@@ -140,10 +143,12 @@ export interface E2eNode {
   repairStatuses(): string[];
   cassandraDown(): void;
   cassandraUp(): void;
-  /** The server restarts on its own (a new start time), as after a crash. */
+  /** The server restarts on its own (a new run of its unit: MainPID, start time, InvocationID), as after a crash. */
   restartServer(): void;
-  /** The server's API answers 503 (the server is down) until called again with false. */
+  /** The server's unit is inactive and its API answers 503, until called again with false. */
   serverDown(down: boolean): void;
+  /** Both documented facts endpoints answer this HTTP status (null: their normal answers again). */
+  factsEndpoints(status: number | null): void;
   /** Lets the waiting repair script finish. */
   releaseRepair(): void;
   /** Lets a waiting stop script finish (scripts.stopWaits). */
@@ -159,7 +164,25 @@ export function answer(overrides: Record<string, unknown> = {}): Reply {
 export const FLAG_ON = answer({ phaFailoverRemediation: true });
 export const FLAG_OFF = answer({ phaFailoverRemediation: false });
 
-function commandScript(dir: string, name: string, log: string, exit: number, waitFor: string | null): string {
+const SERVER_UNIT = "dynatrace-server.service";
+const INACTIVE = { LoadState: "loaded", ActiveState: "inactive", SubState: "dead", Result: "success", ActiveEnterTimestamp: "", MainPID: "0", ExecMainStartTimestamp: "", ExecMainStartTimestampMonotonic: "0", InvocationID: "" };
+
+/** The `systemctl show` lines of the server's unit in its run number `run`. */
+function runningUnit(run: number): Record<string, string> {
+  const started = `Sat 2026-11-21 ${String(run % 24).padStart(2, "0")}:00:00 UTC`;
+  return {
+    ...RUNNING, ActiveEnterTimestamp: started, MainPID: String(4000 + run), ExecMainStartTimestamp: started,
+    ExecMainStartTimestampMonotonic: String((run + 1) * 1_000_000_000), InvocationID: (run + 1).toString(16).padStart(32, "0"),
+  };
+}
+
+/** Shell lines writing the server unit's state, as the real stop and start do to systemd. */
+function unitWrite(unitFile: string, props: Record<string, string>, args = ""): string {
+  const body = Object.entries({ Id: SERVER_UNIT, ...props }).map(([k, v]) => `${k}=${v}`).join("\n");
+  return `printf '${body}\n' ${args} > '${unitFile}'`;
+}
+
+function commandScript(dir: string, name: string, log: string, exit: number, waitFor: string | null, unitFile?: string): string {
   const wait = waitFor === null ? "" : [
     // Bounded: a test that forgets to release does not leave a script behind for long.
     "i=0",
@@ -170,6 +193,11 @@ function commandScript(dir: string, name: string, log: string, exit: number, wai
     `echo "${name} $*" >> '${log}'`,
     wait,
     name === "repair" ? "echo 'repair: keyspaces repaired'" : "",
+    // A successful stop leaves the unit inactive; a successful start, a new run (its PID from this script's).
+    unitFile !== undefined && exit === 0 && name === "stop-server" ? unitWrite(unitFile, INACTIVE) : "",
+    unitFile !== undefined && exit === 0 && name === "start-server"
+      ? unitWrite(unitFile, { ...runningUnit(0), MainPID: "%s", ExecMainStartTimestampMonotonic: "%s000000", InvocationID: "%032x" }, '"$$" "$$" "$$"')
+      : "",
     `exit ${exit}`,
     "",
   ].join("\n"));
@@ -187,27 +215,30 @@ export async function makeE2eNode(options: E2eNodeOptions = {}): Promise<E2eNode
   writeFileSync(log, "");
   const scripts = options.scripts ?? {};
   const stopRelease = join(fixture.dir, "stop.release");
-  const stop = commandScript(fixture.dir, "stop-server", log, scripts.stopExit ?? 0, scripts.stopWaits ? stopRelease : null);
-  const start = commandScript(fixture.dir, "start-server", log, scripts.startExit ?? 0, null);
+  const unitFile = join(fixture.unitsDir, `${SERVER_UNIT}.show`);
+  const stop = commandScript(fixture.dir, "stop-server", log, scripts.stopExit ?? 0, scripts.stopWaits ? stopRelease : null, unitFile);
+  const start = commandScript(fixture.dir, "start-server", log, scripts.startExit ?? 0, null, unitFile);
   const repair = commandScript(fixture.dir, "repair", log, scripts.repairExit ?? 0, release);
-  fixture.unit("dynatrace-server.service", RUNNING);
+  let run = 0;
+  fixture.unit(SERVER_UNIT, runningUnit(run));
 
-  // The simulated server: down after the stop script, a new start time after each start.
-  let restarts = 0;
-  let down = false;
-  const nodeStatus = { ...api.nodeStatus };
-  Object.defineProperty(api, "nodeStatus", {
+  // The simulated server's API follows its unit: 503 while the unit is inactive. What it
+  // answers while running can be set as usual (api.nodes, api.configuration).
+  let nodes = api.nodes;
+  let configuration = api.configuration;
+  let factsStatus: number | null = null;
+  const unitActive = () => /^ActiveState=active$/m.test(readFileSync(unitFile, "utf8"));
+  Object.defineProperty(api, "nodes", {
     configurable: true,
-    get() {
-      const lines = readFileSync(log, "utf8").split("\n").filter((l) => l.startsWith("stop-server") || l.startsWith("start-server"));
-      if (down || lines.at(-1)?.startsWith("stop-server")) return null;
-      const starts = lines.filter((l) => l.startsWith("start-server")).length + restarts;
-      return { ...nodeStatus, startedAt: new Date(Date.UTC(2026, 10, 21, starts)).toISOString() };
-    },
-    set() {
-      throw new Error("the e2e server double follows the scripts: use restartServer()");
-    },
+    get: () => factsStatus ?? (unitActive() ? nodes : 503),
+    set: (value: typeof nodes) => { nodes = value; },
   });
+  Object.defineProperty(api, "configuration", {
+    configurable: true,
+    get: () => factsStatus ?? (unitActive() ? configuration : 503),
+    set: (value: typeof configuration) => { configuration = value; },
+  });
+  let runBeforeDown: Record<string, string> | null = null;
 
   const { nodetool, downFile } = writeNodetool(fixture.dir);
 
@@ -272,10 +303,20 @@ export async function makeE2eNode(options: E2eNodeOptions = {}): Promise<E2eNode
       rmSync(downFile, { force: true });
     },
     restartServer() {
-      restarts += 1;
+      run += 1;
+      fixture.unit(SERVER_UNIT, runningUnit(run));
+    },
+    factsEndpoints(status) {
+      factsStatus = status;
     },
     serverDown(value) {
-      down = value;
+      if (value) {
+        runBeforeDown = Object.fromEntries(readFileSync(unitFile, "utf8").split("\n").filter((l) => l.includes("=") && !l.startsWith("Id=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+        fixture.unit(SERVER_UNIT, INACTIVE);
+      } else if (runBeforeDown !== null) {
+        fixture.unit(SERVER_UNIT, runBeforeDown); // back as it was (the test's "same start time")
+        runBeforeDown = null;
+      }
     },
     releaseRepair() {
       appendFileSync(release, "");
