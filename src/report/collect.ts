@@ -57,20 +57,23 @@ export async function collect(effects: Effects, config: Config, options: Collect
   const componentsPromise = probeComponents(effects, engine, config.components);
   const serverComponent = componentsPromise.then((r) => r.components.find((c) => c.name === config.server.component));
   const cassandraBudget = () => Math.max(0, engine.deadlineAt - effects.clock.monotonic());
+  const nodeIpPromise = resolveNodeIp(config.nodeIp, config.missionControl.url);
   const [components, directories, nodeIp, nodeFacts, maintenance, cassandra, connectivity] = await Promise.all([
     componentsPromise,
     probeDirectories(effects, engine, config.directories),
-    resolveNodeIp(config.nodeIp, config.missionControl.url),
+    nodeIpPromise,
     engine.run("node-facts", config.server.timeoutMs,
       (signal) => probeNodeFacts(effects, config.server, serverComponent, signal),
       (failure) => fallbackFacts(undefined, failure.reason)),
     readMaintenance(config.stateDir),
     // The Cassandra probe keeps its own budget (each nodetool run is a JVM and
     // has its own deadline); the engine's deadline is the backstop.
+    // This node's addresses find it in the ring when its host ID does not (the node IP resolves at once).
     engine.run("cassandra", cassandraBudget() + 1_000,
-      () => probeCassandra({ runner: effects.runner, clock: effects.clock }, {
+      async () => probeCassandra({ runner: effects.runner, clock: effects.clock }, {
         config: config.cassandra, stateDir: config.stateDir, fresh: options.fresh,
         peers: config.peers, deadlineMs: cassandraBudget(),
+        localAddresses: [config.cassandra.address ?? "", await nodeIpPromise.catch(() => "")],
       }),
       (failure) => cassandraFallback(failure.reason)),
     // Peers fan out under their own limit (connectivity.concurrency) inside
@@ -106,6 +109,7 @@ function cassandraFallback(reason: string): CassandraProbeResult {
     local: { hostId: null, address: null, dataCenter: null, rack: null, identifiedBy: null },
     gossipActive: null, nativeTransportActive: null, mode: null,
     peers: [], ring: null, schemaVersions: null, totalHints: null, facts: [], notes: [reason],
+    hintDebtRatio: null, hintDebt: null, repairAgeRatio: null, repairAge: null, cycle: 0, catchUp: false, budgetedRuns: 0,
     nodetoolRuns: 0, durationMs: 0,
   };
 }
