@@ -51,6 +51,8 @@ const CacheFileSchema = z.object({
   cycle: z.number().int().min(0).catch(0),
   /** Budgeted nodetool runs of the latest regular cycles, oldest first (the JVM budget's window). */
   recentRuns: z.array(z.number().int().min(0)).max(100).catch([]),
+  /** Of those, the runs of facts other than status and the repair sources (their own share of the window). */
+  recentExtra: z.array(z.number().int().min(0)).max(100).catch([]),
   /** The Cassandra process identity last given to the probe (unit MainPID + start time). */
   processIdentity: z.string().nullable().catch(null),
   /** The last probe found Cassandra not answering: the next success means a new process. */
@@ -61,12 +63,13 @@ export interface NodetoolCache {
   facts: Record<string, CacheEntry>;
   cycle: number;
   recentRuns: number[];
+  recentExtra: number[];
   processIdentity: string | null;
   cassandraFailed: boolean;
 }
 
 export function emptyCache(): NodetoolCache {
-  return { facts: {}, cycle: 0, recentRuns: [], processIdentity: null, cassandraFailed: false };
+  return { facts: {}, cycle: 0, recentRuns: [], recentExtra: [], processIdentity: null, cassandraFailed: false };
 }
 
 export function emptyEntry(): CacheEntry {
@@ -90,8 +93,8 @@ export async function loadCache(stateDir: string): Promise<{ cache: NodetoolCach
     if (!parsed.success) return { cache: emptyCache(), note: "nodetool cache has an unknown format; starting empty" };
     const facts: Record<string, CacheEntry> = {};
     for (const [name, entry] of Object.entries(parsed.data.facts)) if (entry !== null) facts[name] = entry;
-    const { cycle, recentRuns, processIdentity, cassandraFailed } = parsed.data;
-    return { cache: { facts, cycle, recentRuns, processIdentity, cassandraFailed }, note: null };
+    const { cycle, recentRuns, recentExtra, processIdentity, cassandraFailed } = parsed.data;
+    return { cache: { facts, cycle, recentRuns, recentExtra, processIdentity, cassandraFailed }, note: null };
   } catch {
     return { cache: emptyCache(), note: "nodetool cache is not valid JSON; starting empty" };
   }

@@ -237,6 +237,8 @@ class Probe {
   private cycle = 0;
   private catchUpRuns = 0;
   private budgetedRuns = 0;
+  /** Budgeted runs of facts other than the repair sources read every repair interval. */
+  private extraRuns = 0;
   private catchUp = false;
 
   constructor(
@@ -307,20 +309,34 @@ class Probe {
       this.cache.cycle = this.cycle;
       // The budget's window: budgeted runs of the latest regular cycles (catch-up runs are outside it).
       this.cache.recentRuns = [...this.cache.recentRuns, this.budgetedRuns].slice(-20);
+      this.cache.recentExtra = [...this.cache.recentExtra, this.extraRuns].slice(-20);
     }
     await this.save();
   }
 
-  /** Runs the planned facts one after the other; returns a failure that says Cassandra went away. */
+  /**
+   * Runs the planned facts one after the other; returns a failure that says
+   * Cassandra went away. The plan is made again after each run: the version,
+   * once read, changes which facts exist and which repair sources are primary.
+   */
   private async runFacts(): Promise<ProbeFailure | null> {
-    const plan = this.plan();
-    this.catchUp = plan.some((p) => p.reason === "catchUp");
     const catchUpCap = Math.max(0, this.input.config.firstCycleMaxRuns - 1); // status ran already
     const budgetCap = this.budgetAllowance();
-    for (const { name, reason } of plan) {
-      if (reason === "catchUp" && this.catchUpRuns >= catchUpCap) continue;
-      if (reason === "budget" && this.budgetedRuns - 1 >= budgetCap) continue;
-      if (reason === "budget" && this.catchUpRuns + this.budgetedRuns >= Math.max(this.input.config.firstCycleMaxRuns, this.input.config.maxRunsPerCycle)) continue;
+    const extraCap = this.extraAllowance();
+    const totalCap = Math.max(this.input.config.firstCycleMaxRuns, this.input.config.maxRunsPerCycle) - 1;
+    const done = new Set<FactName>();
+    for (;;) {
+      const next = this.plan().find(({ name, reason }) => {
+        if (done.has(name)) return false;
+        if (this.catchUpRuns + this.budgetedRuns - 1 >= totalCap) return false;
+        if (reason === "catchUp") return this.catchUpRuns < catchUpCap;
+        if (this.budgetedRuns - 1 >= budgetCap) return false;
+        return this.reserved(name) || this.extraRuns < extraCap;
+      });
+      if (next === undefined) break;
+      const { name, reason } = next;
+      done.add(name);
+      if (reason === "catchUp") this.catchUp = true;
       const variant = this.variantFor(name);
       if (variant === null) continue; // became unsupported once the version was read
       if (name === "maxHintWindow" && !this.hintsHeld()) continue; // only needed to judge pending hints
@@ -329,6 +345,7 @@ class Probe {
       if (outcome.kind !== "skipped") {
         if (reason === "catchUp") this.catchUpRuns++;
         else this.budgetedRuns++;
+        if (reason === "budget" && !this.reserved(name)) this.extraRuns++;
       }
       const entry = this.entry(name);
       if (outcome.kind === "ok") {
@@ -368,13 +385,33 @@ class Probe {
     return Math.max(0, Math.min(c.maxRunsPerCycle, c.maxRunsPer10Cycles - window) - 1);
   }
 
+  /** Facts with a share of the window reserved: the repair sources read every repair interval, and hints. */
+  private reserved(name: FactName): boolean {
+    return name === "hints" || this.primaries().includes(name);
+  }
+
+  /**
+   * The share of the 10-cycle window left to the other facts once `status`
+   * (1 per cycle), the repair sources (2 facts every 2 cycles: 1 per cycle)
+   * and hints (every 5 cycles) have theirs: 25 - 10 - 10 - 2 = 3 by default.
+   * Kept apart, so that the slow facts can never starve those.
+   */
+  private extraAllowance(): number {
+    const c = this.input.config;
+    const hints = this.variantFor("hints") === null ? 0 : Math.ceil(10 / c.everyCycles.hints);
+    const share = c.maxRunsPer10Cycles - 10 - Math.ceil((10 * 2) / c.everyCycles.tpstats) - hints;
+    const used = this.cache.recentExtra.slice(-9).reduce((a, b) => a + b, 0);
+    return Math.max(0, share - used);
+  }
+
   /**
    * What to read now, in order. Catch-up first (facts with no usable value
    * and no recent attempt; every fact with `fresh`), in the order the report
    * needs them: this node's identity, the version (it gates the next ones),
    * the repair sources, hints, the slower facts. Then the due facts, by
-   * priority: the repair sources, hints, repair sources that showed activity
-   * last time, the slow facts, the supplementary ones; most overdue first.
+   * priority: the repair sources, hints, the slow facts, supplementary repair
+   * sources that showed activity last time, the other supplementary ones;
+   * most overdue first.
    */
   private plan(): Array<{ name: FactName; reason: PlanReason }> {
     const applicable = FACT_ORDER.filter((n) => this.variantFor(n) !== null);
@@ -391,9 +428,8 @@ class Probe {
     const priority = (n: FactName): number => {
       if (primaries.includes(n)) return 0;
       if (n === "hints") return 1;
-      if (REPAIR_SOURCES.includes(n) && this.cache.facts[n]?.active === true) return 2;
-      if (n === "netstats" || n === "compactionstats") return 4;
-      return 3;
+      if (!REPAIR_SOURCES.includes(n)) return 2; // the slow facts
+      return this.cache.facts[n]?.active === true ? 3 : 4; // supplementary: more often while they show a repair
     };
     const due = applicable
       .filter((n) => !catchUp.includes(n))
@@ -423,8 +459,14 @@ class Probe {
     return this.variantFor("repairSessions") !== null ? ["tpstats", "repairSessions"] : ["tpstats", "netstats"];
   }
 
-  /** No usable value, and no attempt within its usable age (never read, expired during downtime, or forgotten). */
+  /**
+   * No usable value, and no attempt within its usable age (never read, expired
+   * during downtime, or forgotten). The supplementary facts (netstats where it
+   * is not a repair source, compactionstats) join a catch-up that is running
+   * anyway, within its cap; otherwise they wait for the budget.
+   */
   private needsCatchUp(name: FactName): boolean {
+    if ((name === "netstats" || name === "compactionstats") && !this.primaries().includes(name) && !this.catchUp) return false;
     if (this.value(name) !== null) return false;
     const entry = this.cache.facts[name];
     const at = entry?.attemptAt ?? null;
