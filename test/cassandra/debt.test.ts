@@ -134,7 +134,7 @@ describe("check cassandra: hint_debt_ratio and repair_age_ratio", () => {
   it("perfdata, and a state that the re-derived peers-down finding cannot hide", () => {
     const r = checkCassandra({ ...base, hintDebtRatio: 0.7778, repairAgeRatio: 0.6926 });
     assert.equal(r.state, "WARNING");
-    assert.match(r.line, /\| hints=35;100;1000 down=3 hint_debt_ratio=0\.7778;0\.75;1;0 repair_age_ratio=0\.6926;0\.75;1;0$/);
+    assert.match(r.line, /\| hints=35;100;1000 down=3 hint_debt_ratio=0\.778;0\.75;1;0 repair_age_ratio=0\.693;0\.75;1;0$/);
     assert.match(r.line, /oldest hint at 78% of the hint window/);
     const past = checkCassandra({ ...base, peersDown: 0, hintDebtRatio: 1.2, repairAgeRatio: null });
     assert.equal(past.state, "CRITICAL");
