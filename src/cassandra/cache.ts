@@ -35,20 +35,48 @@ const CacheEntrySchema = z.object({
   /** The Cassandra version those variants were found unsupported on. */
   unsupportedOn: z.string().nullable().catch(null),
   lastError: z.string().nullable().catch(null),
+  /** Probe cycle (CacheFile.cycle) of the last run of this fact / of the last success. */
+  attemptCycle: z.number().int().nullable().catch(null),
+  readCycle: z.number().int().nullable().catch(null),
+  /** The last read showed repair activity (repair sources only): it is then read every repair interval. */
+  active: z.boolean().catch(false),
 });
 export type CacheEntry = z.infer<typeof CacheEntrySchema>;
 
+// New fields default when absent, so a cache written before them still loads (schemaVersion stays 1).
 const CacheFileSchema = z.object({
   schemaVersion: z.literal(1),
   facts: z.record(z.string(), CacheEntrySchema.nullable().catch(null)),
+  /** Number of the last regular (not --fresh) probe: the clock the cycle-based freshness runs on. */
+  cycle: z.number().int().min(0).catch(0),
+  /** Budgeted nodetool runs of the latest regular cycles, oldest first (the JVM budget's window). */
+  recentRuns: z.array(z.number().int().min(0)).max(100).catch([]),
+  /** Of those, the runs of facts other than status and the repair sources (their own share of the window). */
+  recentExtra: z.array(z.number().int().min(0)).max(100).catch([]),
+  /** The Cassandra process identity last given to the probe (unit MainPID + start time). */
+  processIdentity: z.string().nullable().catch(null),
+  /** The last probe found Cassandra not answering: the next success means a new process. */
+  cassandraFailed: z.boolean().catch(false),
 });
 
 export interface NodetoolCache {
   facts: Record<string, CacheEntry>;
+  cycle: number;
+  recentRuns: number[];
+  recentExtra: number[];
+  processIdentity: string | null;
+  cassandraFailed: boolean;
+}
+
+export function emptyCache(): NodetoolCache {
+  return { facts: {}, cycle: 0, recentRuns: [], recentExtra: [], processIdentity: null, cassandraFailed: false };
 }
 
 export function emptyEntry(): CacheEntry {
-  return { attemptAt: null, storedAt: null, stdout: null, args: null, unsupported: [], unsupportedOn: null, lastError: null };
+  return {
+    attemptAt: null, storedAt: null, stdout: null, args: null, unsupported: [], unsupportedOn: null, lastError: null,
+    attemptCycle: null, readCycle: null, active: false,
+  };
 }
 
 /** Never throws: a missing or unreadable cache is an empty one (with a note why, if it was damaged). */
@@ -58,23 +86,24 @@ export async function loadCache(stateDir: string): Promise<{ cache: NodetoolCach
     text = await readFile(join(stateDir, CACHE_FILE), "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { cache: { facts: {} }, note: code === "ENOENT" ? null : `nodetool cache not readable (${code ?? "error"}); starting empty` };
+    return { cache: emptyCache(), note: code === "ENOENT" ? null : `nodetool cache not readable (${code ?? "error"}); starting empty` };
   }
   try {
     const parsed = CacheFileSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) return { cache: { facts: {} }, note: "nodetool cache has an unknown format; starting empty" };
+    if (!parsed.success) return { cache: emptyCache(), note: "nodetool cache has an unknown format; starting empty" };
     const facts: Record<string, CacheEntry> = {};
     for (const [name, entry] of Object.entries(parsed.data.facts)) if (entry !== null) facts[name] = entry;
-    return { cache: { facts }, note: null };
+    const { cycle, recentRuns, recentExtra, processIdentity, cassandraFailed } = parsed.data;
+    return { cache: { facts, cycle, recentRuns, recentExtra, processIdentity, cassandraFailed }, note: null };
   } catch {
-    return { cache: { facts: {} }, note: "nodetool cache is not valid JSON; starting empty" };
+    return { cache: emptyCache(), note: "nodetool cache is not valid JSON; starting empty" };
   }
 }
 
 /** Never throws; returns a note when the cache could not be written. */
 export async function saveCache(stateDir: string, cache: NodetoolCache): Promise<string | null> {
   try {
-    await writeFileAtomic(join(stateDir, CACHE_FILE), `${JSON.stringify({ schemaVersion: 1, facts: cache.facts })}\n`);
+    await writeFileAtomic(join(stateDir, CACHE_FILE), `${JSON.stringify({ schemaVersion: 1, ...cache })}\n`);
     return null;
   } catch (error) {
     return `nodetool cache not written: ${error instanceof Error ? error.message : String(error)}`;

@@ -14,6 +14,7 @@ import type { DescribeCluster } from "./parse/describecluster.js";
 import type { NodeInfo } from "./parse/info.js";
 import type { PendingHints } from "./parse/listpendinghints.js";
 import type { RingMember, RingStatus } from "./parse/status.js";
+import { formatDuration, type HintDebt, type RepairAge } from "./debt.js";
 import type { LocalMatch, PeerCassandra, RingSummary } from "./peers.js";
 import { age, type Sourced } from "./repair.js";
 import { resultCode, type CassandraResultCodeName } from "../contract/cassandra-result-codes.js";
@@ -82,6 +83,12 @@ export interface HealthInput {
   readonly lateFailure: ProbeFailure | null;
   /** Facts that could not be read, for the description. */
   readonly gaps: readonly string[];
+  /** This node's own addresses (cassandra.address, nodeIp), as configured, for the not-in-ring message. */
+  readonly localAddresses?: readonly string[];
+  readonly hintDebt?: HintDebt | null;
+  readonly repairAge?: RepairAge | null;
+  readonly warnWindowRatio?: number;
+  readonly repairWarnRatio?: number;
 }
 
 interface Problem {
@@ -104,8 +111,12 @@ export function deriveHealth(input: HealthInput): CassandraHealth {
 
   const local = input.local?.member ?? null;
   if (local === null) {
+    const addresses = (input.localAddresses ?? []).filter((a) => a !== "");
+    const by = addresses.length > 0 ? `, nor any of its addresses ${addresses.join(", ")}` : " (no address of its own is configured: cassandra.address, nodeIp)";
     if (input.localHostId !== null) {
-      problems.push({ name: "NODE_NOT_IN_RING", text: `This node (host ID ${input.localHostId}) is not among the ${input.ring.members.length} ring members: it may have been removed or replaced; compare with nodetool status on another node.` });
+      problems.push({ name: "NODE_NOT_IN_RING", text: `This node (host ID ${input.localHostId}${by}) is not among the ${input.ring.members.length} ring members: it may have been removed or replaced; compare with nodetool status on another node.` });
+    } else if (addresses.length > 0) {
+      problems.push({ name: "NODE_UNIDENTIFIED", text: `This node could not be recognised in the ring: its host ID is not known yet (nodetool info not read) and none of its addresses ${addresses.join(", ")} is a ring member.` });
     } else {
       problems.push({ name: "NODE_UNIDENTIFIED", text: "This node could not be recognised in the ring because its host ID is not known yet (nodetool info not read); it will be read in a coming cycle." });
     }
@@ -148,6 +159,9 @@ export function deriveHealth(input: HealthInput): CassandraHealth {
     }
   }
 
+  problems.push(...hintDebtProblems(input));
+  problems.push(...repairAgeProblems(input));
+
   const gaps = input.gaps.length > 0 ? ` Not read: ${input.gaps.join("; ")}.` : "";
   if (problems.length === 0) return { status: "OK", resultCode: 0, description: `${okSummary(input)}${gaps}` };
 
@@ -155,6 +169,46 @@ export function deriveHealth(input: HealthInput): CassandraHealth {
   const status = worstStatus(codes.map((c) => c.status));
   const lead = codes.filter((c) => c.status === status).sort((a, b) => a.code - b.code)[0];
   return { status, resultCode: lead?.code ?? 309, description: `${problems.map((p) => p.text).join(" ")}${gaps}` };
+}
+
+function hintDebtProblems(input: HealthInput): Problem[] {
+  const debt = input.hintDebt;
+  if (debt === undefined || debt === null) return [];
+  const warnAt = input.warnWindowRatio ?? 0.75;
+  const window = formatDuration(debt.windowMs);
+  const passed = debt.peers.filter((p) => p.ratio >= 1);
+  const near = debt.peers.filter((p) => p.ratio >= warnAt && p.ratio < 1);
+  const out: Problem[] = [];
+  const list = (ps: typeof debt.peers) => ps.slice(0, 3).map((p) => `${p.peer} are ${formatDuration(p.ageMs)} old`).join(", hints for ");
+  const more = (ps: typeof debt.peers) => (ps.length > 3 ? ` (and ${ps.length - 3} more peers)` : "");
+  if (passed.length > 0) {
+    out.push({
+      name: "HINT_WINDOW_PASSED",
+      text: `Hints for ${list(passed)}${more(passed)}, past the ${window} max hint window (listpendinghints, getmaxhintwindow): Cassandra no longer stores hints for ${passed.length === 1 ? "that peer" : "those peers"}, so ${passed.length === 1 ? "it misses" : "they miss"} writes; once back, run a full repair of ${passed.length === 1 ? "it" : "each"} (nodetool repair --full on that node).`,
+    });
+  }
+  if (near.length > 0) {
+    out.push({
+      name: "HINT_WINDOW_NEAR",
+      text: `Hints for ${list(near)}${more(near)}, Cassandra drops hints after ${window}: a repair will be needed if ${near.length === 1 ? "it does" : "they do"} not come back.`,
+    });
+  }
+  return out;
+}
+
+function repairAgeProblems(input: HealthInput): Problem[] {
+  const age = input.repairAge;
+  if (age === undefined || age === null) return [];
+  const warnAt = input.repairWarnRatio ?? 0.75;
+  const grace = formatDuration(age.gcGraceMs);
+  const what = `The last successful repair of this node is ${formatDuration(age.ageMs)} old (repair_admin summarize-repaired, least recently repaired: ${age.table})`;
+  if (age.ratio >= 1) {
+    return [{ name: "REPAIR_AGE_PAST_GC_GRACE", text: `${what}, older than gc_grace_seconds (${grace}): deleted data can come back; run a repair of this node now (nodetool repair).` }];
+  }
+  if (age.ratio >= warnAt) {
+    return [{ name: "REPAIR_AGE_NEAR_GC_GRACE", text: `${what}, gc_grace_seconds is ${grace}: repair before then, or deleted data can come back.` }];
+  }
+  return [];
 }
 
 function describeState(m: RingMember): string {

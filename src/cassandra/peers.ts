@@ -102,19 +102,32 @@ export function summarizeRing(ring: RingStatus, local: RingMember | null): RingS
   };
 }
 
-export type LocalMatch = { member: RingMember; by: "hostId" | "onlyMember" | "notAPeer" } | null;
+export type LocalMatch = { member: RingMember; by: "hostId" | "address" | "onlyMember" | "notAPeer" } | null;
 
 /**
- * This node among the ring members: by host ID (from nodetool info). Without a
- * host ID (info not read yet), a one-member ring, or the only member that is
- * none of the configured peers when every peer was found, is this node.
+ * This node among the ring members:
+ * 1. by host ID (from nodetool info);
+ * 2. when that is unknown or not among the members (a replaced node whose
+ *    info is stale, a ring that lists the node without host ID), by this
+ *    node's own addresses (`cassandra.address`, `nodeIp`), compared in
+ *    canonical form;
+ * 3. without a host ID only: a one-member ring, or the only member that is
+ *    none of the configured peers when every peer was found.
+ * Null when none of these matches (the caller reports the host ID and the
+ * addresses it looked for).
  */
-export function findLocal(ring: RingStatus, hostId: string | null, peers: readonly PeerCassandra[]): LocalMatch {
+export function findLocal(ring: RingStatus, hostId: string | null, peers: readonly PeerCassandra[], localAddresses: readonly string[] = []): LocalMatch {
   if (hostId !== null) {
     const id = hostId.toLowerCase();
     const member = ring.members.find((m) => m.hostId === id);
-    return member === undefined ? null : { member, by: "hostId" };
+    if (member !== undefined) return { member, by: "hostId" };
   }
+  const hosts = localHosts(localAddresses);
+  for (const h of hosts) {
+    const member = ring.members.find((m) => m.host === h);
+    if (member !== undefined) return { member, by: "address" };
+  }
+  if (hostId !== null) return null;
   const only = ring.members.length === 1 ? ring.members[0] : undefined;
   if (only !== undefined) return { member: only, by: "onlyMember" };
   if (peers.length === 0 || peers.some((p) => p.ringState === null)) return null;
@@ -122,4 +135,14 @@ export function findLocal(ring: RingStatus, hostId: string | null, peers: readon
   const others = ring.members.filter((m) => !peerIds.has(m.hostId));
   const candidate = others.length === 1 ? others[0] : undefined;
   return candidate !== undefined && candidate.hostId !== null ? { member: candidate, by: "notAPeer" } : null;
+}
+
+/** This node's addresses in canonical form, duplicates and garbage dropped, in the order given. */
+export function localHosts(addresses: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const a of addresses) {
+    const h = typeof a === "string" && a !== "" ? canonicalHost(a) : null;
+    if (h !== null && !out.includes(h)) out.push(h);
+  }
+  return out;
 }

@@ -354,7 +354,18 @@ export interface CassandraCheckInput {
   readonly schemaVersions: number | null;
   /** The contract's cassandraRepairState. */
   readonly repairState: RepairState;
+  /**
+   * The worst peer's oldest hint over the max hint window (1 = hints no longer
+   * written); null when unknown (before 4.1, window not read). Absent: no perfdata.
+   */
+  readonly hintDebtRatio?: number | null;
+  /** The last successful repair's age over gc_grace_seconds (repair_admin summarize-repaired); null when unknown. */
+  readonly repairAgeRatio?: number | null;
 }
+
+/** Perfdata ranges of the two ratios: the probe's defaults (cassandra.hints.warnWindowRatio, cassandra.repairAge.warnRatio), critical at 1. */
+const RATIO_WARN: Range = { text: "0.75", start: 0, end: 0.75, inside: false };
+const RATIO_CRIT: Range = { text: "1", start: 0, end: 1, inside: false };
 
 /** As in the issue's example (`hints=29;100;1000`): warn above 100 hint files, critical above 1000. */
 export const DEFAULT_HINTS_THRESHOLDS: Thresholds = {
@@ -406,6 +417,9 @@ export function checkCassandra(input: CassandraCheckInput, thresholds: Threshold
   }
   if (input.schemaVersions !== null && input.schemaVersions > 1) verdicts.push({ what: "schema", state: "WARNING" });
   if (input.repairState === "FAILED") verdicts.push({ what: "repair", state: "WARNING" });
+  // A probe status re-derived above (peers down, ...) must not hide these: judged at the default ratios.
+  if (typeof input.hintDebtRatio === "number") verdicts.push({ what: "hint_debt", state: judge(input.hintDebtRatio, { warning: RATIO_WARN, critical: RATIO_CRIT }) ?? "OK" });
+  if (typeof input.repairAgeRatio === "number") verdicts.push({ what: "repair_age", state: judge(input.repairAgeRatio, { warning: RATIO_WARN, critical: RATIO_CRIT }) ?? "OK" });
   const state = worstState(verdicts.map((v) => v.state));
 
   const parts: string[] = [];
@@ -419,15 +433,21 @@ export function checkCassandra(input: CassandraCheckInput, thresholds: Threshold
   if (input.schemaVersions !== null && input.schemaVersions > 1) parts.push(`${input.schemaVersions} schema versions`);
   if (input.repairState === "FAILED") parts.push("last repair FAILED");
   else if (input.repairState === "RUNNING") parts.push("repair running");
+  if (typeof input.hintDebtRatio === "number" && input.hintDebtRatio >= RATIO_WARN.end) parts.push(`oldest hint at ${Math.round(input.hintDebtRatio * 100)}% of the hint window`);
+  if (typeof input.repairAgeRatio === "number" && input.repairAgeRatio >= RATIO_WARN.end) parts.push(`last repair at ${Math.round(input.repairAgeRatio * 100)}% of gc_grace_seconds`);
 
   const perfdata: PerfDatum[] = [
     { label: "hints", value: input.hintFiles, warn: hintThresholds.warning, crit: hintThresholds.critical },
     { label: "down", value: input.peersDown, warn: downThresholds?.warning, crit: downThresholds?.critical },
+    // Judged by the probe (codes 323-326 decide the state); here for graphs.
+    ...(input.hintDebtRatio !== undefined ? [{ label: "hint_debt_ratio", value: input.hintDebtRatio, warn: RATIO_WARN, crit: RATIO_CRIT, min: 0 }] : []),
+    ...(input.repairAgeRatio !== undefined ? [{ label: "repair_age_ratio", value: input.repairAgeRatio, warn: RATIO_WARN, crit: RATIO_CRIT, min: 0 }] : []),
   ];
   const details = input.description === "" ? [] : [`Cassandra: ${input.status} (code ${input.resultCode}) ${input.description}`];
   const data = {
     status: input.status, resultCode: input.resultCode, reachable: input.reachable,
     peersDown: input.peersDown, hintFiles: input.hintFiles, schemaVersions: input.schemaVersions, repairState: input.repairState,
+    hintDebtRatio: input.hintDebtRatio ?? null, repairAgeRatio: input.repairAgeRatio ?? null,
     probeStatusUsed: !rederive,
     verdicts,
     thresholds: { hints: thresholdData(hintThresholds), down: thresholdData(downThresholds) },

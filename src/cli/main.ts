@@ -109,10 +109,13 @@ export function buildProgram(versionText: string): Command {
     .command("report")
     .description("one full cycle: probe, send to Mission Control, apply the answer")
     .option("--dry-run", "probe and print the request body as JSON; send and apply nothing")
+    .option("--fresh", "with --dry-run: read every nodetool fact now, as on a fresh state folder")
     .option("--textfile <dir>", "also write node_exporter textfile metrics into DIR")
     .option("--quiet", "print the cycle's summary only when its outcome differs from the last cycle's (for timers)")
-    .action(async (opts: { dryRun?: boolean; textfile?: string; quiet?: boolean }, cmd: Command) => {
+    .action(async (opts: { dryRun?: boolean; fresh?: boolean; textfile?: string; quiet?: boolean }, cmd: Command) => {
       const global = cmd.optsWithGlobals<GlobalOptions>();
+      // A real cycle keeps to the JVM budget: reading everything is for a dry run only.
+      if (opts.fresh && !opts.dryRun) throw new CliError("--fresh is only for report --dry-run", EXIT.USAGE);
       const loaded = await loadConfigFor(global);
       const effects = await loadEffects();
       if (!opts.dryRun) {
@@ -135,7 +138,7 @@ export function buildProgram(versionText: string): Command {
         return;
       }
       const { reportDryRun } = await import("../commands/report.js");
-      const result = await reportDryRun(effects, loaded);
+      const result = await reportDryRun(effects, loaded, { fresh: opts.fresh === true });
       write(JSON.stringify(result.body, null, 2) + "\n");
       // stdout is the body; what would run goes to stderr, one line each.
       for (const a of result.wouldRun) {

@@ -46,6 +46,7 @@ export async function check(
     case "cassandra": {
       const c = await probeCassandra({ runner: effects.runner, clock: effects.clock }, {
         config: config.cassandra, stateDir: config.stateDir, fresh: false, peers: config.peers, deadlineMs: config.probes.deadlineMs,
+        localAddresses: [config.cassandra.address ?? "", config.nodeIp ?? ""],
       });
       const down = c.ring ? c.ring.downMembers.length : null;
       return {
@@ -54,6 +55,7 @@ export async function check(
           status: c.health.status, description: c.health.description, resultCode: c.health.resultCode,
           reachable: c.localRingState !== null || c.ring !== null,
           peersDown: down, hintFiles: c.totalHints, schemaVersions: c.schemaVersions, repairState: c.repairState,
+          hintDebtRatio: c.hintDebtRatio, repairAgeRatio: c.repairAgeRatio,
         }, parsed.thresholds),
       };
     }

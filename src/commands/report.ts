@@ -17,9 +17,10 @@ export interface DryRunResult {
   readonly wouldRun: readonly ActionReport[];
 }
 
-export async function reportDryRun(effects: Effects, loaded: LoadedConfig): Promise<DryRunResult> {
+export async function reportDryRun(effects: Effects, loaded: LoadedConfig, options: { readonly fresh?: boolean } = {}): Promise<DryRunResult> {
   const { config } = loaded;
-  const snapshot = await collect(effects, config, { fresh: false });
+  // fresh: every nodetool fact read now (as on a fresh state folder), not from the cache.
+  const snapshot = await collect(effects, config, { fresh: options.fresh === true });
   const body = await buildCycleReport(effects, config, snapshot);
   const apply = await applyCycle(
     // A dry run writes nothing, the audit log included.

@@ -35,6 +35,10 @@ export const CASSANDRA_RESULT_CODES = [
   { code: 320, name: "PEERS_DOWN", status: "WARNING", meaning: "One or more other ring members are down (DN) or in an unknown state (?N) as seen from this node." },
   { code: 321, name: "SCHEMA_DISAGREEMENT", status: "WARNING", meaning: "Reachable nodes report more than one schema version (nodetool describecluster)." },
   { code: 322, name: "HINTS_PILING_UP", status: "WARNING", meaning: "This node holds more pending hint files than the configured thresholds (cassandra.hints), in total or for one peer." },
+  { code: 323, name: "HINT_WINDOW_NEAR", status: "WARNING", meaning: "A peer's oldest hint held by this node approaches the max hint window (cassandra.hints.warnWindowRatio of getmaxhintwindow): if the peer does not come back in time, it will need a repair." },
+  { code: 324, name: "HINT_WINDOW_PASSED", status: "ERROR", meaning: "A peer's oldest hint is older than the max hint window: Cassandra no longer stores hints for it, and it needs a repair once it is back." },
+  { code: 325, name: "REPAIR_AGE_NEAR_GC_GRACE", status: "WARNING", meaning: "The last successful repair shown by repair_admin summarize-repaired approaches gc_grace_seconds (cassandra.repairAge): repair before it passes, or deleted data can come back." },
+  { code: 326, name: "REPAIR_AGE_PAST_GC_GRACE", status: "ERROR", meaning: "The last successful repair shown by repair_admin summarize-repaired is older than gc_grace_seconds: deleted data can come back; repair now." },
 ] as const satisfies readonly CassandraResultCode[];
 
 export type CassandraResultCodeName = (typeof CASSANDRA_RESULT_CODES)[number]["name"];

@@ -19,6 +19,7 @@ import { resolveNodeIp } from "../probes/node-ip.js";
 import { probeConnectivity } from "../probes/connectivity/index.js";
 import type { PeerConnectivity } from "../probes/connectivity/index.js";
 import { fallbackFacts, probeNodeFacts, withServerUnit } from "../probes/node-facts.js";
+import type { UnitIdentity } from "../probes/systemd.js";
 import type { NodeFacts } from "../probes/node-facts.js";
 import { readMaintenance } from "../state/maintenance.js";
 import type { Maintenance } from "../state/maintenance.js";
@@ -70,10 +71,14 @@ export async function collect(effects: Effects, config: Config, options: Collect
     readMaintenance(config.stateDir),
     // The Cassandra probe keeps its own budget (each nodetool run is a JVM and
     // has its own deadline); the engine's deadline is the backstop.
+    // This node's addresses find it in the ring when its host ID does not (the node IP resolves at once).
     engine.run("cassandra", cassandraBudget() + 1_000,
-      () => probeCassandra({ runner: effects.runner, clock: effects.clock }, {
+      async () => probeCassandra({ runner: effects.runner, clock: effects.clock }, {
         config: config.cassandra, stateDir: config.stateDir, fresh: options.fresh,
         peers: config.peers, deadlineMs: cassandraBudget(),
+        localAddresses: [config.cassandra.address ?? "", await nodeIpPromise.catch(() => "")],
+        // The Cassandra unit's run (one `systemctl show`, already under way): a new one re-reads the slow facts.
+        processIdentity: runIdentity((await componentsPromise).components.find((c) => c.name === config.cassandra.component)?.unit),
       }),
       (failure) => cassandraFallback(failure.reason)),
     // Peers fan out under their own limit (connectivity.concurrency) inside
@@ -121,6 +126,13 @@ function cassandraFallback(reason: string): CassandraProbeResult {
     local: { hostId: null, address: null, dataCenter: null, rack: null, identifiedBy: null },
     gossipActive: null, nativeTransportActive: null, mode: null,
     peers: [], ring: null, schemaVersions: null, totalHints: null, facts: [], notes: [reason],
+    hintDebtRatio: null, hintDebt: null, repairAgeRatio: null, repairAge: null, cycle: 0, catchUp: false, budgetedRuns: 0,
     nodetoolRuns: 0, durationMs: 0,
   };
+}
+
+/** A unit's run as one opaque string (MainPID and start time); null when systemd does not say. */
+export function runIdentity(unit: UnitIdentity | undefined): string | null {
+  if (unit === undefined || unit.mainPid === null) return null;
+  return `${unit.mainPid}@${unit.startedMonotonicUs ?? unit.startedAt ?? ""}`;
 }

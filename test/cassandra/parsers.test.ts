@@ -12,7 +12,8 @@ import { classifyNodetoolFailure } from "../../src/cassandra/parse/failure.js";
 import { parseInfo, type NodeInfo } from "../../src/cassandra/parse/info.js";
 import { parseListPendingHints, type PendingHints } from "../../src/cassandra/parse/listpendinghints.js";
 import { parseNetStats, type NetStats } from "../../src/cassandra/parse/netstats.js";
-import { parseRepairAdminList, timeUuidMillis, type RepairSessions } from "../../src/cassandra/parse/repair-admin.js";
+import { parseRepairAdminList, parseRepairAdminSummarizeRepaired, timeUuidMillis, type RepairSessions } from "../../src/cassandra/parse/repair-admin.js";
+import { parseMaxHintWindow } from "../../src/cassandra/parse/hint-window.js";
 import { parseRunning, parseStatusHandoff } from "../../src/cassandra/parse/simple.js";
 import { parseStatus, type RingStatus } from "../../src/cassandra/parse/status.js";
 import { parseTpStats, type TpStats } from "../../src/cassandra/parse/tpstats.js";
@@ -649,6 +650,7 @@ describe("every sample", () => {
     status: parseStatus, info: parseInfo, listpendinghints: parseListPendingHints, repair_admin: parseRepairAdminList,
     compactionstats: parseCompactionStats, netstats: parseNetStats, tpstats: parseTpStats, describecluster: parseDescribeCluster,
     version: parseVersion, statushandoff: parseStatusHandoff, statusgossip: parseRunning, statusbinary: parseRunning,
+    getmaxhintwindow: parseMaxHintWindow, summarize_repaired: parseRepairAdminSummarizeRepaired,
   };
   it("parses the same with CRLF line ends, without trailing spaces, and with a UTF-8 BOM", () => {
     let checked = 0;

@@ -77,3 +77,55 @@ export function timeUuidMillis(id: string): number | null {
   const ms = Number(ticks / 10_000n) - 12_219_292_800_000; // 1582-10-15 → 1970-01-01, in ms
   return Number.isFinite(ms) ? ms : null;
 }
+
+/** One table's repaired state from `repair_admin summarize-repaired`. */
+export interface RepairedTable {
+  readonly keyspace: string;
+  readonly table: string;
+  /**
+   * Oldest `repairedAt` (epoch ms) over the table's token ranges: every range
+   * was repaired at least this recently. 0 in nodetool's output (a range never
+   * marked repaired, `UNREPAIRED_SSTABLE`) is null here.
+   */
+  readonly minRepairedMs: number | null;
+  /** Newest `repairedAt` (epoch ms); null when never repaired. */
+  readonly maxRepairedMs: number | null;
+}
+
+export interface RepairedSummary {
+  readonly tables: readonly RepairedTable[];
+}
+
+/**
+ * `nodetool repair_admin summarize-repaired` (4.0+; RepairAdmin.SummarizeRepairedCmd):
+ * `no stats`, or the same pipe table as `list` (cells padded to the column
+ * width, joined by ` | `, rows sorted by keyspace then table) with the header
+ * `keyspace | table | min_repaired | max_repaired` (`| detail` with -v). The
+ * times are `Long.toString` of epoch milliseconds (RepairedState.Stats; 0 is
+ * UNREPAIRED_SSTABLE). Only incremental repair marks data repaired.
+ */
+export function parseRepairAdminSummarizeRepaired(stdout: string): ParseResult<RepairedSummary> {
+  const lines = trimmedLines(stdout).filter((l) => l.trim() !== "");
+  if (lines.length > 0 && lines.every((l) => l.trim() === "no stats")) return ok({ tables: [] });
+  const headerAt = lines.findIndex((l) => /^\s*keyspace\s*\|/.test(l) && l.includes("max_repaired"));
+  if (headerAt < 0) return fail("neither a repaired-stats table header nor `no stats` in nodetool repair_admin summarize-repaired output");
+  const header = splitPipes(lines[headerAt] ?? "");
+  const ks = header.indexOf("keyspace");
+  const tb = header.indexOf("table");
+  const min = header.indexOf("min_repaired");
+  const max = header.indexOf("max_repaired");
+  if (ks < 0 || tb < 0 || min < 0 || max < 0) return fail("nodetool repair_admin summarize-repaired header lacks a column");
+  const tables: RepairedTable[] = [];
+  for (const line of lines.slice(headerAt + 1)) {
+    const cells = splitPipes(line);
+    const minMs = parseInteger(cells[min] ?? "");
+    const maxMs = parseInteger(cells[max] ?? "");
+    const keyspace = cells[ks] ?? "";
+    const table = cells[tb] ?? "";
+    if (minMs === null || maxMs === null || keyspace === "" || table === "") {
+      return fail(`unreadable row in nodetool repair_admin summarize-repaired output: '${line.slice(0, 80)}'`);
+    }
+    tables.push({ keyspace, table, minRepairedMs: minMs > 0 ? minMs : null, maxRepairedMs: maxMs > 0 ? maxMs : null });
+  }
+  return ok({ tables });
+}
