@@ -76,6 +76,9 @@ export function buildProgram(versionText: string): Command {
     .version(versionText, "-V, --version")
     .addOption(new Option("-c, --config <file>", "configuration file (JSON); default: $NODEKEEPER_CONFIG, else the embedded default"))
     .option("--debug", "print stack traces of errors")
+    // Options before the command belong to nodekeeper, after it to the command:
+    // `check ... -c 5:` is Nagios's critical threshold, never --config (see leafOptions).
+    .enablePositionalOptions()
     .showHelpAfterError("(run `nodekeeper --help` for usage)")
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: (s) => process.stderr.write(s) });
@@ -179,7 +182,7 @@ export function buildProgram(versionText: string): Command {
     .description("one Nagios line and exit code (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)")
     .argument("<area>", "components, directories, cassandra, connectivity or cluster")
     .option("-w, --warning <range>", "Nagios range for the area's number (directories: free, cassandra: hints/down, connectivity: latency/down)")
-    .option("-c, --critical <range>", "Nagios range, as --warning")
+    .option("-c, --critical <range>", "Nagios range, as --warning (here -c is never --config: use --config FILE)")
     .option("--json", "print the verdict as JSON")
     .action(async (area: string, opts: { warning?: string; critical?: string; json?: boolean }, cmd: Command) => {
       const { CHECK_AREAS } = await import("../check/checks.js");
@@ -192,7 +195,11 @@ export function buildProgram(versionText: string): Command {
         warning: opts.warning, critical: opts.critical,
         maxAnswerAgeMs: loaded.config.checks.clusterAnswerMaxAgeMs,
       });
-      if (!outcome.ok) throw new CliError(outcome.error.message, EXIT.USAGE);
+      if (!outcome.ok) {
+        // `check ... -c /etc/nodekeeper.json`: an old habit, or another tool's; say what -c is here.
+        const hint = /[/\\]|\.json$/i.test(opts.critical ?? "") ? " (in check, -c is the critical threshold: name the configuration with --config FILE or NODEKEEPER_CONFIG)" : "";
+        throw new CliError(outcome.error.message + hint, EXIT.USAGE);
+      }
       const { result } = outcome;
       if (opts.json) write(JSON.stringify(result.json, null, 2) + "\n");
       else write([result.line, ...result.details].join("\n") + "\n");
@@ -281,7 +288,41 @@ export function buildProgram(versionText: string): Command {
       process.exitCode = EXIT.OK;
     });
 
+  leafOptions(program);
+  // The configuration given after the command wins over one given before it.
+  program.hook("preAction", (_program, action) => {
+    const own = action.getOptionValue("config") as string | undefined;
+    if (own !== undefined) program.setOptionValue("config", own);
+  });
   return program;
+}
+
+/**
+ * `--config FILE` and `--debug` after the command too, as before positional
+ * options (backward compatible: `nodekeeper status -c FILE` still works).
+ * `-c` is short for `--config` for every command except those that give `-c`
+ * a meaning of their own: `check`, where `-w`/`-c` are the warning and
+ * critical thresholds wherever they stand, as the Monitoring Plugins
+ * Development Guidelines reserve them ("Plugin Options": `-w warning threshold
+ * (--warning)`, `-c critical threshold (--critical)`; monitoring-plugins
+ * doc/developer-guidelines.sgml). There the configuration is `--config FILE`
+ * or NODEKEEPER_CONFIG; `nodekeeper -c FILE check ...`, before the command,
+ * still names the configuration.
+ */
+function leafOptions(parent: Command): void {
+  for (const command of parent.commands) {
+    if (command.commands.length > 0) {
+      leafOptions(command);
+      continue;
+    }
+    const taken = new Set(command.options.flatMap((o) => [o.short, o.long]));
+    if (!taken.has("--config")) {
+      const config = new Option(`${taken.has("-c") ? "" : "-c, "}--config <file>`, "configuration file (JSON); default: $NODEKEEPER_CONFIG");
+      // Shown where it differs from the global option (check: no -c); elsewhere it is the global one again.
+      command.addOption(taken.has("-c") ? config : config.hideHelp());
+    }
+    if (!taken.has("--debug")) command.addOption(new Option("--debug", "print stack traces of errors").hideHelp());
+  }
 }
 
 /** The command's name in the arguments: the first word that is not an option or the value of --config. */
