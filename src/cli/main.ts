@@ -207,6 +207,47 @@ export function buildProgram(versionText: string): Command {
     });
 
   program
+    .command("wait")
+    .description("a runbook gate: probe every interval until EXPR holds over the `status --json` facts; exit 0 true, 124 timeout, 64 bad EXPR")
+    .requiredOption("--until <expr>", "condition, e.g. 'cassandra.hints.total < 1000 and cassandra.repair == IDLE' or 'peers.down == 0'")
+    .option("--timeout <duration>", "give up after this long (exit 124): 90s, 30m, 2h", "30m")
+    .option("--interval <duration>", "time between polls, at least 1s", "10s")
+    .option("--fresh", "read every nodetool fact at each poll, not the cached ones (a JVM per fact per poll)")
+    .action(async (opts: { until: string; timeout: string; interval: string; fresh?: boolean }, cmd: Command) => {
+      const { parseInterval } = await import("../commands/schedule.js");
+      const [timeoutMs, intervalMs] = [parseInterval(opts.timeout), parseInterval(opts.interval)];
+      if (timeoutMs === null || timeoutMs < 1_000) throw new CliError(`--timeout: expected a duration of at least 1s, such as 90s or 30m, got ${JSON.stringify(opts.timeout)}`, EXIT.USAGE);
+      if (intervalMs === null || intervalMs < 1_000) throw new CliError(`--interval: expected a duration of at least 1s, such as 10s, got ${JSON.stringify(opts.interval)}`, EXIT.USAGE);
+      const { parseExpression, pointAt } = await import("../check/expression.js");
+      const bad = (e: { message: string; column: number }) => new CliError(`--until: ${e.message} (column ${e.column})\n${pointAt(opts.until, e.column)}`, EXIT.USAGE);
+      const parsed = parseExpression(opts.until);
+      if (!parsed.ok) throw bad(parsed.error); // before the configuration: a typo is told at once
+      const loaded = await loadConfigFor(cmd.optsWithGlobals<GlobalOptions>());
+      const effects = await loadEffects();
+      const { waitUntil, describeObserved, formatDuration } = await import("../commands/wait.js");
+      const tty = process.stdout.isTTY === true;
+      let previous = "";
+      const result = await waitUntil(effects, loaded, {
+        expression: opts.until, timeoutMs, intervalMs, fresh: opts.fresh === true,
+        onPoll: (p) => {
+          const line = `${describeObserved(p.observed)}: ${p.value ? "true" : "not yet"}`;
+          // A TTY gets one line rewritten in place; a log gets a line per change.
+          if (tty) write(`\r\x1b[Kwaiting ${formatDuration(p.elapsedMs)} of ${formatDuration(timeoutMs)}, poll ${p.poll}: ${line}`);
+          else if (line !== previous) write(`${p.at} ${line}\n`);
+          previous = line;
+        },
+      });
+      if (tty) write("\r\x1b[K");
+      if (result.outcome === "bad-expression") throw bad(result.error);
+      effects.runner.killAll(); // a poll abandoned at the timeout leaves nothing behind
+      const seen = result.last ? `: ${describeObserved(result.last.observed)}` : " (no poll finished)";
+      write(result.outcome === "true"
+        ? `condition true after ${formatDuration(result.elapsedMs)} (${result.polls} poll${result.polls === 1 ? "" : "s"})${seen}\n`
+        : `timed out after ${formatDuration(result.elapsedMs)}, condition still false${seen}\n`);
+      process.exitCode = result.outcome === "true" ? EXIT.OK : EXIT.TIMEOUT;
+    });
+
+  program
     .command("systemd")
     .description("print (or --write) a hardened oneshot service + timer and a service for `run`")
     .option("--write <dir>", "write the unit files into DIR (e.g. /etc/systemd/system)")
