@@ -207,6 +207,21 @@ export function buildProgram(versionText: string): Command {
     });
 
   program
+    .command("explain")
+    .description("one report's story in plain sentences: what was sent, Mission Control's answer, the rules that fired or held back, what was done, what is left for a person")
+    .argument("[report]", "a report id (or its first characters), or `last`", "last")
+    .option("--json", "print the explanation as JSON")
+    .action(async (target: string, opts: { json?: boolean }, cmd: Command) => {
+      const loaded = await loadConfigFor(cmd.optsWithGlobals<GlobalOptions>());
+      const effects = await loadEffects();
+      const { explain } = await import("../commands/explain.js");
+      const result = await explain(effects, loaded.config, target);
+      if (!result.ok) throw new CliError(`explain: ${result.error}`, EXIT.USAGE);
+      const e = result.explanation;
+      write(opts.json ? JSON.stringify(e, null, 2) + "\n" : e.sections.map((s) => [s.lines.length > 0 ? `${s.title}:` : s.title, ...s.lines.map((l) => `  ${l}`)].join("\n")).join("\n") + "\n");
+    });
+
+  program
     .command("wait")
     .description("a runbook gate: probe every interval until EXPR holds over the `status --json` facts; exit 0 true, 124 timeout, 64 bad EXPR")
     .requiredOption("--until <expr>", "condition, e.g. 'cassandra.hints.total < 1000 and cassandra.repair == IDLE' or 'peers.down == 0'")
