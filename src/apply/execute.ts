@@ -85,6 +85,8 @@ export interface ApplyOutcome {
   readonly failed: readonly ActionReport[];
   readonly pending: readonly Pending[];
   readonly events: readonly StateEvent[];
+  /** Why due actions were only "would run" (dry run, remediation.enabled false, maintenance mode); null: actions were on. */
+  readonly offReason: string | null;
   /** For the next report. */
   readonly cassandraPhaRepairStatus: PhaRepairStatus;
   readonly state: ApplyState;
@@ -122,7 +124,7 @@ export async function applyCycle(deps: ApplyDeps, input: ApplyInput): Promise<Ap
     }
   };
   const fallback = (state: ApplyState, recovery: RecoveryNote | null, extra: Partial<ApplyOutcome> = {}): ApplyOutcome => ({
-    answer: "none", rejection: null, done: [], wouldRun: [], failed: [], pending: state.pending, events: [],
+    answer: "none", rejection: null, done: [], wouldRun: [], failed: [], pending: state.pending, events: [], offReason: null,
     cassandraPhaRepairStatus: phaRepairStatusFor(state), state, persisted: false, recovery, errors, ...extra,
   });
 
@@ -164,7 +166,7 @@ export async function applyCycle(deps: ApplyDeps, input: ApplyInput): Promise<Ap
       await audit({ type: "action", action: a.kind, before: a.before, after: a.after, reason: a.reason, reportId: a.reportId, result: "would-run", error: null, dryRun: mode.dryRun, wouldRun: true, notDoneBecause: plan.offReason });
     }
     const wouldRun = plan.wouldRun.map((a) => report(a, "would-run", null));
-    const base = { answer: plan.answer, rejection: plan.rejection, wouldRun, pending: plan.pending, events: plan.events };
+    const base = { answer: plan.answer, rejection: plan.rejection, wouldRun, pending: plan.pending, events: plan.events, offReason: plan.offReason };
 
     if (mode.dryRun) return fallback(plan.state, recovery, base);
 

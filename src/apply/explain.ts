@@ -27,7 +27,7 @@ function ago(at: string, now: number): string {
   return `${at}, ${Math.floor(hours / 24)} days ago`;
 }
 
-function describeAction(action: ActionKind, target: string): string {
+export function describeAction(action: ActionKind, target: string): string {
   switch (action) {
     case "responsibility-override": {
       let ids: unknown;
@@ -148,7 +148,19 @@ export function explainApplyState(state: ApplyState, now: number, recovery: Reco
   if (state.lastError) lines.push(`Last error (${ago(state.lastError.at, now)}${state.lastError.action ? `, ${state.lastError.action}` : ""}): ${state.lastError.message}`);
 
   // Left for a person.
+  const person = leftForAPerson(state, now, recovery);
+  if (person.length === 0) lines.push("Left for a person: nothing.");
+  else {
+    lines.push("Left for a person:");
+    for (const p of person) lines.push(`  - ${p}`);
+  }
+  return lines;
+}
+
+/** What is left for a person, in full sentences (`status` and `explain`); empty: nothing. */
+export function leftForAPerson(state: ApplyState, now: number, recovery: RecoveryNote | null = null): string[] {
   const person: string[] = [];
+  const episode = state.failover.episode;
   const r = state.repair;
   const marker = r.doneMarkerFile ?? "<stateDir>/cassandra-repair.done";
   const command = r.command ? shellCommand(r.command) : "the configured repair command (remediation.repairCommand)";
@@ -195,10 +207,5 @@ export function explainApplyState(state: ApplyState, now: number, recovery: Reco
       `${n.preservedAs ? `; the damaged copy is kept as ${n.preservedAs}` : ""}. Check the disk.`,
     );
   }
-  if (person.length === 0) lines.push("Left for a person: nothing.");
-  else {
-    lines.push("Left for a person:");
-    for (const p of person) lines.push(`  - ${p}`);
-  }
-  return lines;
+  return person;
 }

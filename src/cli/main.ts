@@ -76,6 +76,9 @@ export function buildProgram(versionText: string): Command {
     .version(versionText, "-V, --version")
     .addOption(new Option("-c, --config <file>", "configuration file (JSON); default: $NODEKEEPER_CONFIG, else the embedded default"))
     .option("--debug", "print stack traces of errors")
+    // Options before the command belong to nodekeeper, after it to the command:
+    // `check ... -c 5:` is Nagios's critical threshold, never --config (see leafOptions).
+    .enablePositionalOptions()
     .showHelpAfterError("(run `nodekeeper --help` for usage)")
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: (s) => process.stderr.write(s) });
@@ -182,7 +185,7 @@ export function buildProgram(versionText: string): Command {
     .description("one Nagios line and exit code (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)")
     .argument("<area>", "components, directories, cassandra, connectivity, cluster or self")
     .option("-w, --warning <range>", "Nagios range for the area's number (directories: free, cassandra: hints/down, connectivity: latency/down)")
-    .option("-c, --critical <range>", "Nagios range, as --warning")
+    .option("-c, --critical <range>", "Nagios range, as --warning (here -c is never --config: use --config FILE)")
     .option("--json", "print the verdict as JSON")
     .action(async (area: string, opts: { warning?: string; critical?: string; json?: boolean }, cmd: Command) => {
       const { CHECK_AREAS } = await import("../check/checks.js");
@@ -195,7 +198,11 @@ export function buildProgram(versionText: string): Command {
         warning: opts.warning, critical: opts.critical,
         maxAnswerAgeMs: loaded.config.checks.clusterAnswerMaxAgeMs,
       });
-      if (!outcome.ok) throw new CliError(outcome.error.message, EXIT.USAGE);
+      if (!outcome.ok) {
+        // `check ... -c /etc/nodekeeper.json`: an old habit, or another tool's; say what -c is here.
+        const hint = /[/\\]|\.json$/i.test(opts.critical ?? "") ? " (in check, -c is the critical threshold: name the configuration with --config FILE or NODEKEEPER_CONFIG)" : "";
+        throw new CliError(outcome.error.message + hint, EXIT.USAGE);
+      }
       const { result } = outcome;
       if (opts.json) write(JSON.stringify(result.json, null, 2) + "\n");
       else write([result.line, ...result.details].join("\n") + "\n");
@@ -226,6 +233,62 @@ export function buildProgram(versionText: string): Command {
       for (const e of r.entries) write(`  ${e.name} (${e.bytes} bytes)\n`);
       for (const p of r.problems) write(`  not collected: ${p}\n`);
       write(`wrote ${r.file} (${r.bytes} bytes, mode 0600; ${r.secretsScrubbed} secret values removed)\n`);
+    });
+
+  program
+    .command("explain")
+    .description("one report's story in plain sentences: what was sent, Mission Control's answer, the rules that fired or held back, what was done, what is left for a person")
+    .argument("[report]", "a report id (or its first characters), or `last`", "last")
+    .option("--json", "print the explanation as JSON")
+    .action(async (target: string, opts: { json?: boolean }, cmd: Command) => {
+      const loaded = await loadConfigFor(cmd.optsWithGlobals<GlobalOptions>());
+      const effects = await loadEffects();
+      const { explain } = await import("../commands/explain.js");
+      const result = await explain(effects, loaded.config, target);
+      if (!result.ok) throw new CliError(`explain: ${result.error}`, EXIT.USAGE);
+      const e = result.explanation;
+      write(opts.json ? JSON.stringify(e, null, 2) + "\n" : e.sections.map((s) => [s.lines.length > 0 ? `${s.title}:` : s.title, ...s.lines.map((l) => `  ${l}`)].join("\n")).join("\n") + "\n");
+    });
+
+  program
+    .command("wait")
+    .description("a runbook gate: probe every interval until EXPR holds over the `status --json` facts; exit 0 true, 124 timeout, 64 bad EXPR")
+    .requiredOption("--until <expr>", "condition, e.g. 'cassandra.hints.total < 1000 and cassandra.repair == IDLE' or 'peers.down == 0'")
+    .option("--timeout <duration>", "give up after this long (exit 124): 90s, 30m, 2h", "30m")
+    .option("--interval <duration>", "time between polls, at least 1s", "10s")
+    .option("--fresh", "read every nodetool fact at each poll, not the cached ones (a JVM per fact per poll)")
+    .action(async (opts: { until: string; timeout: string; interval: string; fresh?: boolean }, cmd: Command) => {
+      const { parseInterval } = await import("../commands/schedule.js");
+      const [timeoutMs, intervalMs] = [parseInterval(opts.timeout), parseInterval(opts.interval)];
+      if (timeoutMs === null || timeoutMs < 1_000) throw new CliError(`--timeout: expected a duration of at least 1s, such as 90s or 30m, got ${JSON.stringify(opts.timeout)}`, EXIT.USAGE);
+      if (intervalMs === null || intervalMs < 1_000) throw new CliError(`--interval: expected a duration of at least 1s, such as 10s, got ${JSON.stringify(opts.interval)}`, EXIT.USAGE);
+      const { parseExpression, pointAt } = await import("../check/expression.js");
+      const bad = (e: { message: string; column: number }) => new CliError(`--until: ${e.message} (column ${e.column})\n${pointAt(opts.until, e.column)}`, EXIT.USAGE);
+      const parsed = parseExpression(opts.until);
+      if (!parsed.ok) throw bad(parsed.error); // before the configuration: a typo is told at once
+      const loaded = await loadConfigFor(cmd.optsWithGlobals<GlobalOptions>());
+      const effects = await loadEffects();
+      const { waitUntil, describeObserved, formatDuration } = await import("../commands/wait.js");
+      const tty = process.stdout.isTTY === true;
+      let previous = "";
+      const result = await waitUntil(effects, loaded, {
+        expression: opts.until, timeoutMs, intervalMs, fresh: opts.fresh === true,
+        onPoll: (p) => {
+          const line = `${describeObserved(p.observed)}: ${p.value ? "true" : "not yet"}`;
+          // A TTY gets one line rewritten in place; a log gets a line per change.
+          if (tty) write(`\r\x1b[Kwaiting ${formatDuration(p.elapsedMs)} of ${formatDuration(timeoutMs)}, poll ${p.poll}: ${line}`);
+          else if (line !== previous) write(`${p.at} ${line}\n`);
+          previous = line;
+        },
+      });
+      if (tty) write("\r\x1b[K");
+      if (result.outcome === "bad-expression") throw bad(result.error);
+      effects.runner.killAll(); // a poll abandoned at the timeout leaves nothing behind
+      const seen = result.last ? `: ${describeObserved(result.last.observed)}` : " (no poll finished)";
+      write(result.outcome === "true"
+        ? `condition true after ${formatDuration(result.elapsedMs)} (${result.polls} poll${result.polls === 1 ? "" : "s"})${seen}\n`
+        : `timed out after ${formatDuration(result.elapsedMs)}, condition still false${seen}\n`);
+      process.exitCode = result.outcome === "true" ? EXIT.OK : EXIT.TIMEOUT;
     });
 
   program
@@ -310,7 +373,41 @@ export function buildProgram(versionText: string): Command {
       process.exitCode = EXIT.OK;
     });
 
+  leafOptions(program);
+  // The configuration given after the command wins over one given before it.
+  program.hook("preAction", (_program, action) => {
+    const own = action.getOptionValue("config") as string | undefined;
+    if (own !== undefined) program.setOptionValue("config", own);
+  });
   return program;
+}
+
+/**
+ * `--config FILE` and `--debug` after the command too, as before positional
+ * options (backward compatible: `nodekeeper status -c FILE` still works).
+ * `-c` is short for `--config` for every command except those that give `-c`
+ * a meaning of their own: `check`, where `-w`/`-c` are the warning and
+ * critical thresholds wherever they stand, as the Monitoring Plugins
+ * Development Guidelines reserve them ("Plugin Options": `-w warning threshold
+ * (--warning)`, `-c critical threshold (--critical)`; monitoring-plugins
+ * doc/developer-guidelines.sgml). There the configuration is `--config FILE`
+ * or NODEKEEPER_CONFIG; `nodekeeper -c FILE check ...`, before the command,
+ * still names the configuration.
+ */
+function leafOptions(parent: Command): void {
+  for (const command of parent.commands) {
+    if (command.commands.length > 0) {
+      leafOptions(command);
+      continue;
+    }
+    const taken = new Set(command.options.flatMap((o) => [o.short, o.long]));
+    if (!taken.has("--config")) {
+      const config = new Option(`${taken.has("-c") ? "" : "-c, "}--config <file>`, "configuration file (JSON); default: $NODEKEEPER_CONFIG");
+      // Shown where it differs from the global option (check: no -c); elsewhere it is the global one again.
+      command.addOption(taken.has("-c") ? config : config.hideHelp());
+    }
+    if (!taken.has("--debug")) command.addOption(new Option("--debug", "print stack traces of errors").hideHelp());
+  }
 }
 
 /** The command's name in the arguments: the first word that is not an option or the value of --config. */

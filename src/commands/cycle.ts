@@ -119,6 +119,10 @@ export async function runCycle(effects: Effects, config: Config, options: CycleO
       },
     );
     phase("apply", mark);
+    // One line per cycle that ties the report to what was decided about it: `explain` reads it.
+    await appendAudit(config.stateDir, cycleAuditRecord(effects.clock.now(), options.command, report, outcome, apply, config), {
+      limits: config.missionControl.audit, secrets: options.secrets ?? [],
+    });
     const cpu = process.cpuUsage(cpuAtStart);
     logger.debug({ cpuMs: Math.round((cpu.user + cpu.system) / 1000), durationMs: Math.round(elapsed()) }, "cycle CPU (nodekeeper itself)");
     for (const failed of apply?.failed ?? []) logger.error({ action: failed }, "action failed; retried next cycle");
@@ -177,5 +181,49 @@ export function applyFacts(snapshot: Snapshot) {
     // Up for the repair's purposes: nodetool answers and this node is Up/Normal.
     cassandraUp: c.localRingState === "UN",
     cassandraRepairState: c.repairState,
+  };
+}
+
+/**
+ * The `type: "cycle"` audit line: this cycle's report id, what became of it,
+ * and the apply step's decisions (rules that fired or held back, actions and
+ * their results). The exchange and action lines say what happened; this one
+ * says why, for `nodekeeper explain`.
+ */
+export function cycleAuditRecord(now: number, command: string, report: HealthReport, exchange: ExchangeOutcome, apply: ApplyOutcome | null, config: Config): Record<string, unknown> {
+  const state = apply?.state ?? null;
+  const episode = state?.failover.episode ?? null;
+  const action = (a: ApplyOutcome["done"][number]) => ({ action: a.action, target: a.target, before: a.before, after: a.after, reason: a.reason, result: a.result, error: a.error });
+  return {
+    type: "cycle",
+    at: new Date(now).toISOString(),
+    reportId: report.reportId,
+    command,
+    exitCode: exchange.exitCode,
+    exchange: {
+      result: exchange.result, httpStatus: exchange.httpStatus, summary: exchange.summary,
+      answeredReportId: exchange.answeredReportId, answersThisReport: exchange.answersThisReport, applied: exchange.apply,
+    },
+    apply: apply === null ? null : {
+      answer: apply.answer,
+      rejection: apply.rejection,
+      offReason: apply.offReason,
+      maintenance: state?.lastCycle?.maintenance ?? null,
+      remediationEnabled: config.remediation.enabled,
+      failover: {
+        asked: exchange.apply && exchange.instructions ? exchange.instructions.phaFailoverRemediation : null,
+        consecutiveOn: state?.failover.consecutiveOn ?? 0,
+        needed: config.remediation.stopAfterConsecutiveAnswers,
+        episode: episode ? { id: episode.id, active: episode.active, stoppedAt: episode.stop.doneAt, startedAt: episode.start.doneAt, cassandraWasDown: episode.cassandraWasDown } : null,
+      },
+      downtimeOver72h: exchange.apply && exchange.instructions ? exchange.instructions.phaDowntimeLongerThan72h : null,
+      repair: state ? { status: state.repair.status, reason: state.repair.reason } : null,
+      done: apply.done.map(action),
+      failed: apply.failed.map(action),
+      wouldRun: apply.wouldRun.map(action),
+      pending: apply.pending.map((p) => ({ action: p.action, target: p.target, reason: p.reason, since: p.since })),
+      events: apply.events.map((e) => ({ event: e.event, before: e.before, after: e.after, reason: e.reason })),
+      errors: apply.errors,
+    },
   };
 }

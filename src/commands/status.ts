@@ -39,8 +39,10 @@ export interface StatusView {
   readonly components: readonly ComponentResult[];
   readonly directories: readonly DirectoryResult[];
   readonly nodeFacts: NodeFacts;
-  readonly cassandra: CassandraProbeResult;
+  readonly cassandra: CassandraView;
   readonly connectivity: { readonly summary: ConnectivityStatus; readonly peers: readonly PeerConnectivity[] };
+  /** The peers in numbers (from `connectivity.peers`), for `wait --until 'peers.down == 0'` and scripts. */
+  readonly peers: PeerCounts;
   readonly maintenance: Maintenance | null;
   readonly missionControl: {
     readonly url: string | null;
@@ -64,6 +66,52 @@ export interface StatusView {
   /** The raw snapshot, for the textfile; not part of the JSON. */
   readonly snapshot: Snapshot;
   readonly durationMs: number;
+}
+
+/**
+ * The Cassandra probe's result plus derived convenience fields, for `wait
+ * --until` and scripts; they repeat facts of the fields above under short
+ * names, with the meanings `check cassandra` gives them.
+ */
+export type CassandraView = CassandraProbeResult & {
+  /** Hint files this node holds: `total` is `totalHints`; `byPeer` maps each configured peer's node id to `peers[].hints`. null: unknown. */
+  readonly hints: { readonly total: number | null; readonly byPeer: Readonly<Record<string, number | null>> };
+  /** `repairState`: IDLE, RUNNING, FAILED or UNKNOWN. */
+  readonly repair: CassandraProbeResult["repairState"];
+  /** Other ring members down or unknown (`ring.downMembers`), as `check cassandra`'s `down`; null when the ring was not read. */
+  readonly down: number | null;
+};
+
+/** As `check connectivity` counts them: `down` is a probed peer with any view (host, server, Cassandra) not connected. */
+export interface PeerCounts {
+  readonly total: number;
+  readonly probed: number;
+  readonly down: number;
+  /** Probed, and no view connected at all. */
+  readonly unreachable: number;
+  /** Not probed (the probe's deadline passed first). */
+  readonly notProbed: number;
+}
+
+export function cassandraView(c: CassandraProbeResult): CassandraView {
+  return {
+    ...c,
+    hints: { total: c.totalHints, byPeer: Object.fromEntries(c.peers.map((p) => [p.nodeId, p.hints])) },
+    repair: c.repairState,
+    down: c.ring ? c.ring.downMembers.length : null,
+  };
+}
+
+export function peerCounts(peers: readonly PeerConnectivity[]): PeerCounts {
+  const probed = peers.filter((p) => p.probed);
+  const views = (p: PeerConnectivity) => [p.host.connected, p.server.connected, p.cassandra.connected];
+  return {
+    total: peers.length,
+    probed: probed.length,
+    down: probed.filter((p) => views(p).includes(false)).length,
+    unreachable: probed.filter((p) => !views(p).includes(true)).length,
+    notProbed: peers.length - probed.length,
+  };
 }
 
 export interface StatusOptions {
@@ -102,8 +150,9 @@ export async function status(effects: Effects, loaded: LoadedConfig, options: St
     components: snapshot.components,
     directories: snapshot.directories,
     nodeFacts: snapshot.nodeFacts,
-    cassandra: snapshot.cassandra,
+    cassandra: cassandraView(snapshot.cassandra),
     connectivity: { summary: peers, peers: snapshot.connectivity },
+    peers: peerCounts(snapshot.connectivity),
     maintenance: snapshot.maintenance,
     missionControl: {
       url: config.missionControl.url ?? null,

@@ -21,4 +21,6 @@ export const EXIT = {
   ANSWER_INVALID: 6,
   USAGE: 64,
   LOCKED: 75,
+  /** `wait`: the condition did not hold before --timeout (as GNU timeout(1) exits). */
+  TIMEOUT: 124,
 } as const;

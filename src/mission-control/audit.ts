@@ -21,7 +21,7 @@
  * One writer at a time (the cycle lock). Never throws: an audit failure is
  * reported to the caller, which logs it; it never fails a cycle.
  */
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { AuditConfig } from "../config/mission-control.js";
 import { redactSecrets } from "./token.js";
@@ -93,5 +93,44 @@ export async function appendAudit(
     return { ok: true };
   } catch (error) {
     return { ok: false, reason: `audit log not written: ${(error as Error).message}` };
+  }
+}
+
+/** One audit line as `explain` reads it: its text and, when it parses, the object. */
+export interface AuditEntry {
+  /** Position in the log, oldest first, across the rotated files. */
+  readonly index: number;
+  readonly text: string;
+}
+
+/**
+ * The audit log's lines, oldest first (audit.jsonl.{keep} … .1, then
+ * audit.jsonl), as text: callers parse only the lines they need. Files that
+ * do not exist are skipped; never throws for a missing log.
+ */
+export async function readAuditLines(stateDir: string, keep: number = DEFAULT_AUDIT_LIMITS.keep): Promise<AuditEntry[]> {
+  const path = auditPath(stateDir);
+  const files = [...Array.from({ length: keep }, (_, i) => `${path}.${keep - i}`), path];
+  const out: AuditEntry[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (error) {
+      if ((error as { code?: unknown }).code === "ENOENT") continue;
+      throw error;
+    }
+    for (const line of text.split("\n")) if (line.trim() !== "") out.push({ index: out.length, text: line });
+  }
+  return out;
+}
+
+/** The line's object, or null when it does not parse (a torn last line). */
+export function parseAuditLine(entry: AuditEntry): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(entry.text);
+    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
   }
 }

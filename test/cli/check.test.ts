@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runCli } from "../helpers/cli.js";
@@ -53,4 +53,55 @@ test("check: unknown area and a bad range exit 64", async () => {
   assert.equal(r.code, 64);
   assert.match(r.stderr, /--critical/);
   assert.equal((await runCli(["check", "components", "--warning", "5"])).code, 64);
+});
+
+test("check speaks Nagios: -w/-c are the thresholds before or after the area; the configuration is --config, NODEKEEPER_CONFIG or -c before the command", async (t) => {
+  const node = makeNodeFixture();
+  t.after(() => rmSync(node.dir, { recursive: true, force: true }));
+  const data = join(node.dir, "data");
+  mkdirSync(data);
+  // Free space is between 0 and 100 %: "101:" always alerts, "0:" never does. The
+  // embedded default (used if the file were not read) has no such folder: CRITICAL.
+  const file = node.config({ components: [], directories: [{ path: data, warnFreePercent: 0, minFreePercent: 0, warnFreeInodesPercent: 0, minFreeInodesPercent: 0 }] });
+  // [arguments, environment, exit code, the thresholds in the perfdata (";warn;crit")]
+  const cases: Array<[readonly string[], Record<string, string>, number, string]> = [
+    [["--config", file, "check", "directories", "-w", "0:", "-c", "101:"], {}, 2, ";0:;101:"],
+    [["--config", file, "check", "-c", "101:", "-w", "0:", "directories"], {}, 2, ";0:;101:"],
+    [["--config", file, "check", "-c101:", "directories"], {}, 2, ";;101:"],
+    [["--config", file, "check", "directories", "-w", "101:", "-c", "0:"], {}, 1, ";101:;0:"],
+    [["-c", file, "check", "directories", "-w", "101:", "-c", "0:"], {}, 1, ";101:;0:"],
+    [["check", "directories", "--config", file, "-w", "101:", "-c", "0:"], {}, 1, ";101:;0:"],
+    [["check", "--config", file, "-w", "101:", "directories", "-c", "0:"], {}, 1, ";101:;0:"],
+    [["check", "directories", "-w", "101:", "-c", "0:"], { NODEKEEPER_CONFIG: file }, 1, ";101:;0:"],
+    [["check", "directories", "-w", "0:", "-c", "0:"], { NODEKEEPER_CONFIG: file }, 0, ";0:;0:"],
+    // The configuration after the command wins over the one before it.
+    [["--config", join(node.dir, "nope.json"), "check", "directories", "--config", file, "-w", "101:"], {}, 1, ";101:;"],
+  ];
+  for (const [args, env, code, thresholds] of cases) {
+    const r = await runCli(args, { env: { ...node.env, ...env } });
+    assert.equal(r.code, code, `${args.join(" ")} ${JSON.stringify(env)}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /^NODEKEEPER DIRECTORIES /);
+    assert.ok(new RegExp(`min_free=[\\d.]+%${thresholds};0;100 `).test(r.stdout), `${args.join(" ")}: perfdata with ${thresholds}: ${r.stdout}`);
+  }
+
+  // `-c FILE` after check is a threshold, and the error says where the configuration goes.
+  const r = await runCli(["check", "directories", "-c", "/etc/nodekeeper/nodekeeper.json"], { env: node.env });
+  assert.equal(r.code, 64);
+  assert.match(r.stderr, /--critical: invalid range .*in check, -c is the critical threshold: name the configuration with --config FILE or NODEKEEPER_CONFIG/);
+  assert.equal(r.stdout, "");
+});
+
+test("-c stays short for --config for the other commands, before or after the command (backward compatible)", async (t) => {
+  const node = makeNodeFixture();
+  t.after(() => rmSync(node.dir, { recursive: true, force: true }));
+  const file = node.config({ components: [], directories: [] });
+  for (const args of [["-c", file, "config", "check"], ["config", "check", "-c", file], ["config", "check", "--config", file], ["--config", join(node.dir, "nope.json"), "config", "check", "-c", file]]) {
+    const r = await runCli(args, { env: node.env });
+    assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+    assert.equal(r.stderr, `${file}: valid\n`);
+    assert.equal(JSON.parse(r.stdout).nodeId, "node-1");
+  }
+  const help = await runCli(["check", "--help"]);
+  assert.match(help.stdout, /^\s+--config <file>/m, "check's help shows --config");
+  assert.match(help.stdout, /^\s+-c, --critical <range>/m);
 });
