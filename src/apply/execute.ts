@@ -24,7 +24,8 @@
  *
  * applyCycle never throws: whatever goes wrong is in `errors`.
  */
-import { stat, rm } from "node:fs/promises";
+import { appendFile, open, rename, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
 import type { Clock } from "../effects/clock.js";
 import type { HttpClientFactory } from "../effects/http.js";
 import type { ProcessRunner } from "../effects/process.js";
@@ -202,13 +203,20 @@ export async function applyCycle(deps: ApplyDeps, input: ApplyInput): Promise<Ap
           const r = await launchRepair(deps.runner, action.argv, action.runId, paths, config);
           result = { action, ok: r.ok, error: r.ok ? null : r.error };
         } else {
+          const log = await openCommandLog(input.stateDir, action, deps.clock.now());
           const run = await deps.runner.run(action.argv, {
             timeoutMs: config.commandTimeoutMs,
             // A start script may leave the server daemon running on purpose.
             reapGroup: action.kind !== "start-server",
+            // Not pipes: a daemon that inherits them would hold the wait open
+            // until the timeout (and be killed with it). stdin is /dev/null.
+            ...(log.ok ? { outputFile: log.file } : {}),
           });
           const ok = run.exitCode === 0 && !run.timedOut;
-          result = { action, ok, error: ok ? null : `${action.argv.join(" ")} ${describeRun(run, config.commandTimeoutMs)}` };
+          // The error names the command's last line of output, as with a pipe.
+          const output = log.ok && !ok ? { ...run, stderr: await readFrom(log.file, log.offset) } : run;
+          const where = log.ok ? ` (output in ${log.file})` : "";
+          result = { action, ok, error: ok ? null : `${action.argv.join(" ")} ${describeRun(output, config.commandTimeoutMs)}${where}` };
         }
         results.push(result);
         await audit({
@@ -245,6 +253,47 @@ export async function applyCycle(deps: ApplyDeps, input: ApplyInput): Promise<Ap
   } catch (error) {
     errors.push(`apply cycle failed: ${message(error)}`);
     return fallback(known ?? initialApplyState({ lost: true }), null);
+  }
+}
+
+/** The log file of the server start and stop commands, in the state folder. */
+export const SERVER_COMMAND_LOG = "server-commands.log";
+/** Above this the log is moved to `.1` (one old copy kept): 1 MiB. */
+const COMMAND_LOG_MAX_BYTES = 1024 * 1024;
+
+/** Appends a header line for the command about to run; the command's output follows it. */
+async function openCommandLog(
+  stateDir: string,
+  action: { readonly kind: string; readonly argv: readonly string[] },
+  now: number,
+): Promise<{ ok: true; file: string; offset: number } | { ok: false }> {
+  const file = join(stateDir, SERVER_COMMAND_LOG);
+  try {
+    const size = await stat(file).then((s) => s.size, () => 0);
+    if (size > COMMAND_LOG_MAX_BYTES) await rename(file, `${file}.1`);
+    await appendFile(file, `--- ${new Date(now).toISOString()} ${action.kind}: ${action.argv.join(" ")}\n`, { mode: 0o640 });
+    return { ok: true, file, offset: (await stat(file)).size };
+  } catch {
+    // The command still runs (its output then goes to a pipe): a full disk must not stop a server start.
+    return { ok: false };
+  }
+}
+
+/** What a command wrote to its log, from `offset` on: the last 2 KiB at most; "" when unreadable. */
+async function readFrom(file: string, offset: number): Promise<string> {
+  try {
+    const handle = await open(file, "r");
+    try {
+      const { size } = await handle.stat();
+      const start = Math.max(offset, size - 2048);
+      const buffer = Buffer.alloc(Math.max(0, size - start));
+      await handle.read(buffer, 0, buffer.length, start);
+      return buffer.toString("utf8");
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return "";
   }
 }
 

@@ -153,15 +153,23 @@ export function buildProgram(versionText: string): Command {
   program
     .command("run")
     .description("the report cycle in a loop, on the minute, until SIGTERM or SIGINT (then exit 0)")
-    .option("--interval <duration>", "time between cycles: 60s, 5m, 1500ms", "60s")
+    .option("--interval <duration>", "time between cycles, 1s to 1h: 60s, 5m, 1500ms (default: cycle.intervalMs, 60s)")
     .option("--textfile <dir>", "write node_exporter textfile metrics into DIR after each cycle")
     .addOption(new Option("--cycles <n>", "stop after N cycles (tests, benchmarks)").hideHelp())
     .addOption(new Option("--immediate", "start the first cycle at once, not in the node's slot").hideHelp())
-    .action(async (opts: { interval: string; textfile?: string; cycles?: string; immediate?: boolean }, cmd: Command) => {
+    .action(async (opts: { interval?: string; textfile?: string; cycles?: string; immediate?: boolean }, cmd: Command) => {
       const loaded = await loadConfigFor(cmd.optsWithGlobals<GlobalOptions>());
       const { parseInterval } = await import("../commands/schedule.js");
-      const intervalMs = parseInterval(opts.interval);
-      if (intervalMs === null || intervalMs < 1_000) throw new CliError(`--interval: expected a duration of at least 1s, such as 60s or 5m, got ${JSON.stringify(opts.interval)}`, EXIT.USAGE);
+      const { MAX_INTERVAL_MS, MIN_INTERVAL_MS, safetyProblems } = await import("../config/schema.js");
+      const intervalMs = opts.interval === undefined ? loaded.config.cycle.intervalMs : parseInterval(opts.interval);
+      // Beyond 1 h a node is not watched, and past ~24.8 days setTimeout overflows into back-to-back cycles.
+      if (intervalMs === null || intervalMs < MIN_INTERVAL_MS || intervalMs > MAX_INTERVAL_MS) {
+        throw new CliError(`--interval: expected a duration from 1s to 1h, such as 60s or 5m, got ${JSON.stringify(opts.interval)}`, EXIT.USAGE);
+      }
+      if (opts.interval !== undefined) {
+        const problems = safetyProblems(loaded.config, { intervalMs, intervalKey: `--interval ${opts.interval}` });
+        if (problems.length > 0) throw new CliError(problems.map((p) => p.message).join("\n"), EXIT.USAGE);
+      }
       const stop = new AbortController();
       const effects = await loadEffects(stop);
       const { runLoop } = await import("../commands/run.js");

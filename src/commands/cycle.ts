@@ -100,8 +100,12 @@ export async function runCycle(effects: Effects, config: Config, options: CycleO
     );
     phase("exchange", mark);
     mark = effects.clock.monotonic();
-    // Refused (400/401/403/409/422) or misconfigured: act on nothing this cycle.
-    const apply = outcome.exitCode === 4 || outcome.exitCode === 64 ? null : await applyCycle(
+    // The apply step runs whatever became of the exchange: a refusal (a token
+    // rotation, 401/403/409/400/422) or a configuration error must not stop the
+    // retries of decided actions (the start of a server nodekeeper stopped), the
+    // repair watch or the quorum re-assert. Only new instructions need a valid
+    // answer: `outcome.apply` is true for nothing else.
+    const apply = await applyCycle(
       {
         runner: effects.runner, http: effects.http, clock: effects.clock,
         audit: async (entry) => {
@@ -125,12 +129,12 @@ export async function runCycle(effects: Effects, config: Config, options: CycleO
     });
     const cpu = process.cpuUsage(cpuAtStart);
     logger.debug({ cpuMs: Math.round((cpu.user + cpu.system) / 1000), durationMs: Math.round(elapsed()) }, "cycle CPU (nodekeeper itself)");
-    for (const failed of apply?.failed ?? []) logger.error({ action: failed }, "action failed; retried next cycle");
-    for (const done of apply?.done ?? []) logger.info({ action: done }, "action done");
+    for (const failed of apply.failed) logger.error({ action: failed }, "action failed; retried next cycle");
+    for (const done of apply.done) logger.info({ action: done }, "action done");
     // Each would-run action is audited once (audit.jsonl); the journal keeps the count in the summary.
-    for (const would of apply?.wouldRun ?? []) logger.debug({ action: would }, "action would run, not done");
-    const actions = apply ? ` · actions: ${apply.done.length} done, ${apply.failed.length} failed, ${apply.wouldRun.length} would run` : "";
-    await recordSelf(effects, config, { durationMs: elapsed(), exitCode: outcome.exitCode, outboxDepth: outcome.counts.kept, failed: apply?.failed ?? [] })
+    for (const would of apply.wouldRun) logger.debug({ action: would }, "action would run, not done");
+    const actions = ` · actions: ${apply.done.length} done, ${apply.failed.length} failed, ${apply.wouldRun.length} would run`;
+    await recordSelf(effects, config, { durationMs: elapsed(), exitCode: outcome.exitCode, outboxDepth: outcome.counts.kept, failed: apply.failed })
       .catch((error: unknown) => logger.warn({ error: (error as Error).message }, "self.json not written: self-monitoring figures are one cycle behind"));
     return {
       exitCode: outcome.exitCode,

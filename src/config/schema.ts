@@ -136,6 +136,10 @@ export const ServerConfigSchema = z.strictObject({
 });
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;
 
+/** The interval between cycles: 1 s to 1 h (beyond, a node is not watched; past ~24.8 days setTimeout overflows). */
+export const MIN_INTERVAL_MS = 1_000;
+export const MAX_INTERVAL_MS = 3_600_000;
+
 export const ConfigSchema = z.strictObject({
   clusterId: z.string().min(1).default("unconfigured-cluster"),
   nodeId: z.string().min(1).default("unconfigured-node"),
@@ -168,8 +172,14 @@ export const ConfigSchema = z.strictObject({
        * deadlines, remediation.commandTimeoutMs.)
        */
       deadlineMs: durationMs(50_000), // 50 s of a 60 s interval
+      /**
+       * Time between two cycles of `run` (its `--interval` overrides it; a
+       * systemd timer has its own): 1 s to 1 h. The remediation windows are
+       * checked against it (see refineSafety).
+       */
+      intervalMs: z.number().int().min(MIN_INTERVAL_MS).max(MAX_INTERVAL_MS).default(60_000), // 1 min
     })
-    .default({ deadlineMs: 50_000 }),
+    .default({ deadlineMs: 50_000, intervalMs: 60_000 }),
   checks: z
     .strictObject({
       /** `check cluster` is UNKNOWN when Mission Control's last answer is older than this. */
@@ -202,7 +212,40 @@ export const ConfigSchema = z.strictObject({
       file: filePath.optional(),
     })
     .default({ level: "info" }),
+}).superRefine((c, ctx) => {
+  for (const problem of safetyProblems(c, { intervalMs: c.cycle.intervalMs, intervalKey: "cycle.intervalMs" })) {
+    ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
+  }
 });
+
+/**
+ * Combinations of settings that would switch a safety rule off without a word.
+ * `interval` is the cycle interval in force and the name to give it
+ * (`cycle.intervalMs`, or `--interval` when the command line sets it).
+ */
+export function safetyProblems(
+  c: { readonly remediation: { readonly consecutiveAnswersWithinMs: number; readonly stopAfterConsecutiveAnswers: number; readonly retryInitialDelayMs: number; readonly retryMaxDelayMs: number } },
+  interval: { readonly intervalMs: number; readonly intervalKey: string },
+): Array<{ path: string[]; message: string }> {
+  const r = c.remediation;
+  const problems: Array<{ path: string[]; message: string }> = [];
+  // Two answers count as consecutive only when they come within the window;
+  // answers come once per cycle, so a window shorter than the interval means
+  // the stop is never confirmed: failover remediation silently off.
+  if (r.stopAfterConsecutiveAnswers > 1 && r.consecutiveAnswersWithinMs < interval.intervalMs) {
+    problems.push({
+      path: ["remediation", "consecutiveAnswersWithinMs"],
+      message: `remediation.consecutiveAnswersWithinMs (${r.consecutiveAnswersWithinMs} ms) is shorter than ${interval.intervalKey} (${interval.intervalMs} ms): answers come once per cycle, so no two would ever count as consecutive and failover remediation would never stop the server; make the window at least the interval (10 min for a 1 min interval is the default)`,
+    });
+  }
+  if (r.retryInitialDelayMs > r.retryMaxDelayMs) {
+    problems.push({
+      path: ["remediation", "retryInitialDelayMs"],
+      message: `remediation.retryInitialDelayMs (${r.retryInitialDelayMs} ms) is longer than remediation.retryMaxDelayMs (${r.retryMaxDelayMs} ms)`,
+    });
+  }
+  return problems;
+}
 export type ConfigInput = z.input<typeof ConfigSchema>;
 export type Config = z.infer<typeof ConfigSchema> & {
   components: Component[];

@@ -6,7 +6,7 @@
  * script such as `cassandra-nodetool.sh` that starts a JVM must not leave the JVM
  * behind. `run` never throws: a missing command, a timeout or a crash is data.
  */
-import { constants } from "node:fs";
+import { closeSync, constants, openSync } from "node:fs";
 import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -19,13 +19,24 @@ export interface RunOptions {
   readonly env?: Readonly<Record<string, string>>;
   readonly cwd?: string;
   /**
-   * Kill what is left of the group once the leader has exited. True for probes
-   * (nothing may stay behind); false for commands that legitimately start a
-   * daemon, such as a server start script.
+   * Kill what is left of the group once the leader has exited, and the whole
+   * group at the timeout. True for probes (nothing may stay behind); false for
+   * commands that legitimately start a daemon, such as a server start script:
+   * then a timeout kills only the command itself, still running, never the
+   * daemon it left in its group.
    */
   readonly reapGroup?: boolean;
   /** Run under `nice`/`ionice` so that probes never compete with the database. */
   readonly lowPriority?: boolean;
+  /**
+   * Append stdout and stderr to this file instead of pipes (server start/stop
+   * commands): a daemon that inherits them then holds no pipe nodekeeper
+   * waits on, so the command's own exit ends the wait. `stdout`/`stderr` of
+   * the result are empty; the file has the output.
+   */
+  readonly outputFile?: string;
+  /** Called with the child's pid (its process group id) once it runs: for a write-ahead record. */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 export interface RunResult {
@@ -57,6 +68,15 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
     process.kill(-pid, signal);
   } catch {
     // ESRCH: the group is already gone, which is what we wanted.
+  }
+}
+
+function killOne(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined || pid <= 0) return;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // ESRCH: it has exited meanwhile.
   }
 }
 
@@ -99,11 +119,18 @@ export function createProcessRunner(
     let timedOut = false;
     let pid: number | undefined;
     let timer: NodeJS.Timeout | undefined;
+    let outputFd: number | null = null;
+    const reapGroup = options.reapGroup ?? true;
     try {
+      if (options.outputFile !== undefined) outputFd = openSync(options.outputFile, "a", 0o640);
       const child = execa(file, args, {
         detached: true, // own process group: see the module comment
         reject: false,
-        stdin: "ignore",
+        stdin: "ignore", // /dev/null
+        // A file descriptor: the child writes to the file itself, no pipe in
+        // between. execa passes it to spawn as is, but its types have no case
+        // for an fd number on stdout/stderr, hence the untyped spread.
+        ...(outputFd !== null ? ({ stdout: outputFd, stderr: outputFd } as object) : {}),
         encoding: "utf8",
         stripFinalNewline: false,
         maxBuffer: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT,
@@ -113,10 +140,21 @@ export function createProcessRunner(
         windowsHide: true,
       });
       pid = child.pid;
-      if (pid !== undefined) live.add(pid);
+      if (pid !== undefined) {
+        live.add(pid);
+        try {
+          options.onSpawn?.(pid);
+        } catch {
+          // the caller's bookkeeping must not leave a child unwatched
+        }
+      }
       timer = setTimeout(() => {
         timedOut = true;
-        killGroup(pid, "SIGKILL");
+        // A command still running at its deadline is killed; with reapGroup
+        // false only the command itself (the group leader), never the group:
+        // a daemon it started on purpose lives in that group.
+        if (reapGroup) killGroup(pid, "SIGKILL");
+        else killOne(pid, "SIGKILL");
       }, options.timeoutMs);
       const result = await child;
       const exitCode = typeof result.exitCode === "number" ? result.exitCode : null;
@@ -143,9 +181,10 @@ export function createProcessRunner(
       };
     } finally {
       if (timer) clearTimeout(timer);
+      if (outputFd !== null) closeSync(outputFd);
       if (pid !== undefined) {
         live.delete(pid);
-        if (options.reapGroup ?? true) killGroup(pid, "SIGKILL");
+        if (reapGroup) killGroup(pid, "SIGKILL");
       }
     }
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runCli, tempDir, writeConfig } from "../helpers/cli.js";
@@ -66,4 +66,29 @@ test("unknown command and bad option exit 64; --help and --version exit 0", asyn
   const version = await runCli(["--version"]);
   assert.equal(version.code, 0);
   assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+});
+
+test("config check rejects a confirmation window shorter than the cycle interval (remediation would never stop the server), naming both keys", async (t) => {
+  const dir = tempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const short = writeConfig(dir, { remediation: { consecutiveAnswersWithinMs: 30_000 } }, "short.json");
+  let r = await runCli(["--config", short, "config", "check"]);
+  assert.equal(r.code, 64, r.stdout + r.stderr);
+  assert.match(r.stderr, /remediation\.consecutiveAnswersWithinMs: remediation\.consecutiveAnswersWithinMs \(30000 ms\) is shorter than cycle\.intervalMs \(60000 ms\).*never stop the server/);
+  const longInterval = writeConfig(dir, { cycle: { intervalMs: 900_000 } }, "long.json");
+  r = await runCli(["--config", longInterval, "config", "check"]);
+  assert.equal(r.code, 64);
+  assert.match(r.stderr, /consecutiveAnswersWithinMs \(600000 ms\) is shorter than cycle\.intervalMs \(900000 ms\)/);
+  const outOfBounds = writeConfig(dir, { cycle: { intervalMs: 2 * 86_400_000 }, remediation: { retryInitialDelayMs: 120_000, retryMaxDelayMs: 60_000 } }, "bounds.json");
+  r = await runCli(["--config", outOfBounds, "config", "check"]);
+  assert.equal(r.code, 64);
+  assert.match(r.stderr, /cycle\.intervalMs: /);
+  const retries = writeConfig(dir, { remediation: { retryInitialDelayMs: 120_000, retryMaxDelayMs: 60_000 } }, "retries.json");
+  r = await runCli(["--config", retries, "config", "check"]);
+  assert.equal(r.code, 64);
+  assert.match(r.stderr, /remediation\.retryInitialDelayMs: .*longer than remediation\.retryMaxDelayMs/);
+  const fine = writeConfig(dir, { cycle: { intervalMs: 300_000 }, remediation: { consecutiveAnswersWithinMs: 900_000 } }, "fine.json");
+  r = await runCli(["--config", fine, "config", "check"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).cycle.intervalMs, 300_000);
 });

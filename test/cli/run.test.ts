@@ -63,3 +63,20 @@ test("run: a bad --interval is a usage error (64)", async () => {
   assert.equal(r.code, 64);
   assert.match(r.stderr, /--interval: expected a duration/);
 });
+
+test("run: --interval is bounded to 1s-1h (a month overflowed setTimeout: cycles back to back), and must not outlast the confirmation window", async (t) => {
+  const { runCli, tempDir, writeConfig } = await import("../helpers/cli.js");
+  const { rmSync } = await import("node:fs");
+  const dir = tempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const bounded = writeConfig(dir, { stateDir: "state", components: [], directories: [] }, "bounded.json");
+  for (const interval of ["720h", "2h", "500ms"]) {
+    const r = await runCli(["--config", bounded, "run", "--interval", interval, "--cycles", "1"], { timeoutMs: 60_000 });
+    assert.equal(r.code, 64, `${interval}: ${r.stderr}`);
+    assert.match(r.stderr, /--interval: expected a duration from 1s to 1h/);
+  }
+  const config = writeConfig(dir, { stateDir: "state", remediation: { consecutiveAnswersWithinMs: 120_000 } });
+  const r = await runCli(["--config", config, "run", "--interval", "5m", "--cycles", "1"]);
+  assert.equal(r.code, 64, r.stderr);
+  assert.match(r.stderr, /remediation\.consecutiveAnswersWithinMs \(120000 ms\) is shorter than --interval 5m \(300000 ms\)/);
+});

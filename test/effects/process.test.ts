@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { createProcessRunner } from "../../src/effects/process.js";
@@ -44,6 +44,42 @@ test("reapGroup: false leaves a started daemon running (server start scripts)", 
   const pid = Number(readFileSync(pidFile, "utf8"));
   assert.equal(isAlive(pid), true);
   process.kill(pid, "SIGKILL");
+});
+
+test("outputFile: a start command that leaves a daemon holding its output returns at its own exit; the daemon lives", async (t) => {
+  const dir = tempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const pidFile = join(dir, "pid");
+  const log = join(dir, "server-commands.log");
+  const runner = createProcessRunner();
+  // The daemon inherits stdout and stderr and keeps them open, as a forking server start script's does.
+  const r = await runner.run(["sh", "-c", `sleep 300 & echo $! > ${pidFile}; echo started; echo warning >&2; exit 0`], {
+    timeoutMs: 20_000, reapGroup: false, outputFile: log,
+  });
+  const pid = Number(readFileSync(pidFile, "utf8"));
+  t.after(() => { try { process.kill(pid, "SIGKILL"); } catch { /* gone */ } });
+  assert.equal(r.timedOut, false, "the wait ended with the command, not at the deadline");
+  assert.equal(r.exitCode, 0);
+  assert.equal(isAlive(pid), true, "the daemon left on purpose is not killed");
+  assert.equal(readFileSync(log, "utf8"), "started\nwarning\n", "stdout and stderr went to the log file");
+  const stdin = await runner.run(["sh", "-c", "cat; echo end"], { timeoutMs: 20_000, outputFile: log });
+  assert.equal(stdin.exitCode, 0, "stdin is /dev/null: cat ends at once");
+  assert.match(readFileSync(log, "utf8"), /warning\nend\n$/, "appended");
+});
+
+test("a timeout with reapGroup: false kills the command still running, never the daemon it started", async (t) => {
+  const dir = tempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const pidFile = join(dir, "pids");
+  const runner = createProcessRunner();
+  const r = await runner.run(["sh", "-c", `sleep 300 >/dev/null 2>&1 & echo "$$ $!" > ${pidFile}; exec sleep 300`], {
+    timeoutMs: 1_500, reapGroup: false, outputFile: join(dir, "out.log"),
+  });
+  const [leader, daemon] = readFileSync(pidFile, "utf8").trim().split(" ").map(Number) as [number, number];
+  t.after(() => { try { process.kill(daemon, "SIGKILL"); } catch { /* gone */ } });
+  assert.equal(r.timedOut, true);
+  assert.deepEqual(await waitGone([leader], 5_000), [], "the hung command was killed");
+  assert.equal(isAlive(daemon), true, "the daemon it left behind was not");
 });
 
 test("a missing command is data, not an exception; output is capped", async () => {

@@ -1,0 +1,86 @@
+/**
+ * Issue 15, end to end: remediation safety through the built CLI (every cycle
+ * one `nodekeeper report` process, see support.ts). A server that nodekeeper
+ * stopped is started again whatever Mission Control answers, a start script
+ * that forks a daemon is not killed, only answers to the cycle's own report
+ * confirm a stop, and wall-clock steps neither confirm a stop nor launch a
+ * repair.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { writeScript } from "../helpers/cli.js";
+import { instructionsFor } from "../mission-control/server.js";
+import { FLAG_OFF, FLAG_ON, makeE2eNode } from "./support.js";
+import type { E2eNode } from "./support.js";
+
+const STOP = "stop-server dynatrace-server";
+const START = "start-server dynatrace-server";
+
+function actionResults(node: E2eNode, action: string): string[] {
+  return node.audit().filter((e) => e.type === "action" && e["action"] === action).map((e) => String(e["result"]));
+}
+
+/** Two cycles with the flag: the server is stopped. */
+async function stopServer(node: E2eNode): Promise<void> {
+  node.mc.reply(FLAG_ON);
+  await node.cycle();
+  node.mc.reply(FLAG_ON);
+  await node.cycle();
+  assert.deepEqual(node.commands(), [STOP]);
+}
+
+describe("e2e remediation safety (issue 15)", { concurrency: true }, () => {
+  test("a failed start is retried while Mission Control refuses the reports (401): the server nodekeeper stopped does not stay down", async (t) => {
+    const node = await makeE2eNode({ scripts: { startExit: 1 }, remediation: { retryInitialDelayMs: 1, retryMaxDelayMs: 1 } });
+    t.after(() => node.close());
+    await stopServer(node);
+    node.mc.reply(FLAG_OFF);
+    await node.cycle();
+    assert.deepEqual(node.commands(), [STOP, START]);
+    assert.deepEqual(actionResults(node, "start-server"), ["failed"]);
+
+    // The start script works again; Mission Control now refuses every report (a rotated token).
+    writeScript(node.fixture.dir, "start-server", `#!/bin/sh\necho "start-server $*" >> '${join(node.fixture.dir, "commands.log")}'\nexit 0\n`);
+    node.mc.reply((req) => ({ status: 401, body: instructionsFor(req, { phaFailoverRemediation: true }) }));
+    const refused = await node.report();
+    assert.equal(refused.code, 4, refused.stdout + refused.stderr);
+    assert.deepEqual(node.commands(), [STOP, START, START], "the start is retried although the exchange was refused");
+    assert.deepEqual(actionResults(node, "start-server"), ["failed", "done"]);
+    const state = JSON.parse(readFileSync(join(node.fixture.stateDir, "apply-state.json"), "utf8")) as { failover: { episode: { active: boolean } } };
+    assert.equal(state.failover.episode.active, false, "the refused answer's instructions are not taken");
+  });
+
+  test("a start script that forks the server daemon (holding its stdout) is done at its own exit, and the daemon is not killed", async (t) => {
+    const node = await makeE2eNode({ remediation: { commandTimeoutMs: 20_000 } });
+    t.after(() => node.close());
+    const pidFile = join(node.fixture.dir, "daemon.pid");
+    t.after(() => {
+      try {
+        process.kill(Number(readFileSync(pidFile, "utf8")), "SIGKILL");
+      } catch {
+        // not started, or gone
+      }
+    });
+    writeScript(node.fixture.dir, "start-server", [
+      "#!/bin/sh",
+      `echo "start-server $*" >> '${join(node.fixture.dir, "commands.log")}'`,
+      // The daemon keeps the script's stdout and stderr, as a server started in the background does.
+      `sleep 300 & echo $! > '${pidFile}'`,
+      "echo 'server starting'",
+      "exit 0",
+      "",
+    ].join("\n"));
+    await stopServer(node);
+    node.mc.reply(FLAG_OFF);
+    await node.cycle();
+    assert.deepEqual(node.commands(), [STOP, START]);
+    assert.deepEqual(actionResults(node, "start-server"), ["done"], JSON.stringify(node.audit().filter((e) => e.type === "action")));
+    const daemon = Number(readFileSync(pidFile, "utf8"));
+    assert.doesNotThrow(() => process.kill(daemon, 0), "the server daemon still runs");
+    const log = readFileSync(join(node.fixture.stateDir, "server-commands.log"), "utf8");
+    assert.match(log, /stop-server: .*stop-server dynatrace-server\n/);
+    assert.match(log, /start-server: .*start-server dynatrace-server\nserver starting\n/);
+  });
+});
