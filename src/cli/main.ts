@@ -61,12 +61,17 @@ async function loadConfigFor(options: GlobalOptions) {
   return loadConfig(configFile(options));
 }
 
-/** The logger of report/run, with the token's value registered as a secret to scrub. */
+/** The logger of report/run, with every secret value (both tokens) registered to scrub from logs and the audit. */
 async function cycleLogger(config: Config) {
   const { createLogger } = await import("../effects/log.js");
-  const { readBearerToken } = await import("../mission-control/index.js");
-  const token = config.missionControl.tokenFile ? await readBearerToken(config.missionControl.tokenFile) : null;
-  const secrets = token?.ok ? [token.token] : [];
+  const { readSecretFile } = await import("../config/secret-file.js");
+  const files: Array<[string, string | undefined]> = [["missionControl.tokenFile", config.missionControl.tokenFile], ["server.tokenFile", config.server.tokenFile]];
+  const secrets: string[] = [];
+  for (const [key, file] of files) {
+    if (file === undefined) continue;
+    const read = await readSecretFile(key, file);
+    if (read.ok) secrets.push(read.token);
+  }
   return { logger: await createLogger({ level: config.log.level, file: config.log.file, secrets }), secrets };
 }
 

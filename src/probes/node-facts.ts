@@ -6,10 +6,11 @@
  * serverState derived from the server component, the rest at their
  * documented unknowns.
  */
-import { readFile } from "node:fs/promises";
 import * as z from "zod";
 import type { ServerConfig } from "../config/schema.js";
+import { readSecretFile } from "../config/secret-file.js";
 import type { Effects } from "../effects/index.js";
+import { cleanText } from "../effects/text.js";
 import { NodeStateSchema } from "../report/schema.js";
 import type { NodeState } from "../report/schema.js";
 import type { ComponentResult } from "./components.js";
@@ -63,7 +64,7 @@ export function fallbackFacts(component: ComponentResult | undefined, note: stri
     multiDcMigrationState: "NOT_STARTED",
     clusterState: "UNDEFINED",
     serverStartedAt: null,
-    note,
+    note: cleanText(note),
   };
 }
 
@@ -83,8 +84,9 @@ export function factsFromAnswer(body: unknown, server: ServerConfig, component: 
     oneAgentTrafficEnabled: bool(f.oneAgentTrafficEnabled),
     webUiTrafficEnabled: bool(f.webUiTrafficEnabled),
     multiDcMigrationState: MigrationSchema.catch("NOT_STARTED").parse(pick(body, f.multiDcMigrationState)),
-    clusterState: z.string().min(1).catch("UNDEFINED").parse(pick(body, f.clusterState)),
-    serverStartedAt: typeof started === "string" || typeof started === "number" ? String(started) : null,
+    // Text from the server's API: cleaned of control characters and capped (src/effects/text.ts).
+    clusterState: cleanText(z.string().min(1).catch("UNDEFINED").parse(pick(body, f.clusterState)), 128) || "UNDEFINED",
+    serverStartedAt: typeof started === "string" || typeof started === "number" ? cleanText(String(started), 128) : null,
     note: null,
   };
 }
@@ -97,7 +99,13 @@ export async function probeNodeFacts(
 ): Promise<NodeFacts> {
   let client;
   try {
-    const token = server.tokenFile ? (await readFile(server.tokenFile, "utf8")).trim() : undefined;
+    let token: string | undefined;
+    if (server.tokenFile) {
+      // The same rules as every secret file: a group- or world-readable token is refused.
+      const read = await readSecretFile("server.tokenFile", server.tokenFile);
+      if (!read.ok) return fallbackFacts(await serverComponent, read.reason);
+      token = read.token;
+    }
     client = await effects.http({
       caFile: server.caFile,
       connectTimeoutMs: server.timeoutMs, headersTimeoutMs: server.timeoutMs, bodyTimeoutMs: server.timeoutMs,
