@@ -61,6 +61,17 @@ async function loadConfigFor(options: GlobalOptions) {
   return loadConfig(configFile(options));
 }
 
+/**
+ * Run as root, hands files that were made in the state folder without going
+ * through the state writers (the repair's log, last-outcome) to the folder's
+ * owner (src/state/owner.ts). Nothing to do for any other user.
+ */
+async function adoptStateFiles(stateDir: string): Promise<void> {
+  if (process.geteuid?.() !== 0) return;
+  const { adoptStateFiles: adopt } = await import("../state/owner.js");
+  await adopt(stateDir);
+}
+
 /** The logger of report/run, with every secret value (both tokens) registered to scrub from logs and the audit. */
 async function cycleLogger(config: Config) {
   const { createLogger } = await import("../effects/log.js");
@@ -131,6 +142,7 @@ export function buildProgram(versionText: string): Command {
         // A timer runs this every minute: one line when something changes, not sixty an hour.
         (changed ? logger.info.bind(logger) : logger.debug.bind(logger))({ exitCode: result.exitCode, durationMs: Math.round(result.durationMs) }, result.summary);
         if (changed) await writeLastOutcome(loaded.config.stateDir, outcome);
+        await adoptStateFiles(loaded.config.stateDir);
         if (opts.textfile && result.snapshot) {
           const { writeMetrics } = await import("../commands/metrics.js");
           await writeMetrics(opts.textfile, loaded.config.stateDir, result.snapshot, result.durationMs, true);
@@ -262,6 +274,7 @@ export function buildProgram(versionText: string): Command {
       const loaded = await loadConfigFor(cmd.optsWithGlobals<GlobalOptions>());
       const { maintenanceOn } = await import("../commands/maintenance.js");
       const record = await maintenanceOn(loaded.config.stateDir, opts.reason);
+      await adoptStateFiles(loaded.config.stateDir);
       write(`maintenance mode ON since ${record.since} (${record.reason})\n`);
     });
   maintenance

@@ -18,7 +18,9 @@ export function renderStatus(view: StatusView, style: Style): string {
     `Server: node ${f.nodeState}, server ${f.serverState}, cluster ${f.clusterState}${f.masterNode ? ", master node" : ""}` +
       (f.note ? ` (${f.note})` : `, OneAgent traffic ${f.oneAgentTrafficEnabled ? "on" : "off"}, web UI traffic ${f.webUiTrafficEnabled ? "on" : "off"}`),
   );
-  if (view.maintenance) {
+  if (view.maintenance?.problem !== undefined) {
+    out.push(paint(`MAINTENANCE MODE assumed: ${view.maintenance.problem}`, "WARNING", style));
+  } else if (view.maintenance) {
     out.push(paint(`MAINTENANCE MODE since ${view.maintenance.since || "?"} by ${view.maintenance.by || "?"}: ${view.maintenance.reason} (no remediation runs; \`nodekeeper maintenance off\` ends it)`, "WARNING", style));
   }
   out.push("");

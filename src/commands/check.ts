@@ -13,6 +13,8 @@ import { probeDirectories } from "../probes/directories.js";
 import { createProbeEngine } from "../probes/engine.js";
 import { probeConnectivity, toConnectivityMetric } from "../probes/connectivity/index.js";
 import { readInstructions } from "../state/instructions.js";
+import { readMaintenance } from "../state/maintenance.js";
+import { CODES } from "../probes/result-codes.js";
 
 export interface CheckOptions {
   readonly warning?: string | undefined;
@@ -32,8 +34,12 @@ export async function check(
   const engine = createProbeEngine({ clock: effects.clock, concurrency: config.probes.concurrency, deadlineMs: config.probes.deadlineMs });
   switch (area) {
     case "components": {
-      const { components } = await probeComponents(effects, engine, config.components);
-      return { ok: true, result: checkComponents([selfComponent(), ...components]) };
+      const [{ components }, maintenance] = await Promise.all([probeComponents(effects, engine, config.components), readMaintenance(config.stateDir)]);
+      // A maintenance switch that cannot be read stops remediation: a monitor must hear why.
+      const self = maintenance?.problem !== undefined
+        ? { ...selfComponent(), status: "WARNING" as const, resultCode: CODES.MAINTENANCE_UNREADABLE, description: `maintenance mode assumed: ${maintenance.problem}` }
+        : selfComponent();
+      return { ok: true, result: checkComponents([self, ...components]) };
     }
     case "directories": {
       const t = parsed.thresholds as { free?: Parameters<typeof checkDirectories>[1] };

@@ -24,10 +24,12 @@
  * One writer at a time (the cycle lock). Never throws: an audit failure is
  * reported to the caller, which logs it; it never fails a cycle.
  */
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { open, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { AuditConfig } from "./config.js";
 import { cleanDeep, redactDeep } from "../effects/text.js";
+import { ensureDir } from "../state/atomic.js";
+import { handOver, ownerFor } from "../state/owner.js";
 
 export const AUDIT_FILE = "audit.jsonl";
 
@@ -96,7 +98,8 @@ export async function appendAudit(
     const line = auditLine(record, options.secrets ?? [], limits.maxBytes);
     if (line === null) return { ok: false, reason: `audit log not written: a line does not fit in ${limits.maxBytes} bytes even shortened` };
     const bytes = Buffer.byteLength(line);
-    await mkdir(stateDir, { recursive: true, mode: 0o750 });
+    await ensureDir(stateDir);
+    const owner = await ownerFor(stateDir);
     const path = auditPath(stateDir);
     let size = await sizeOf(path);
     // +1: the newline a torn last line may need before this one.
@@ -106,6 +109,8 @@ export async function appendAudit(
     }
     const handle = await open(path, "a+", 0o640);
     try {
+      // Run as root: the log stays the state folder owner's (src/state/owner.ts).
+      await handOver(handle, owner);
       let prefix = "";
       if (size > 0) {
         // A torn last line (crash mid-append) must not swallow this one.

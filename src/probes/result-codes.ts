@@ -35,6 +35,7 @@ export const CODES = {
   TCP_TIMEOUT: 121,
   COMMAND_FAILED: 130,
   COMMAND_NOT_FOUND: 131,
+  MAINTENANCE_UNREADABLE: 140,
   // 2xx: directories
   DIR_MISSING: 201,
   DIR_NOT_A_DIRECTORY: 202,
@@ -71,6 +72,7 @@ export const COMPONENT_AND_DIRECTORY_CODES: readonly ResultCode[] = [
   { code: 121, name: "TCP_TIMEOUT", status: "ERROR", meaning: "The component's TCP port did not accept a connection within its deadline." },
   { code: 130, name: "COMMAND_FAILED", status: "ERROR", meaning: "The component's status command exited with a non-zero code; the description has its exit code and first line of output." },
   { code: 131, name: "COMMAND_NOT_FOUND", status: "NOT_INSTALLED", meaning: "The component's status command does not exist on this node." },
+  { code: 140, name: "MAINTENANCE_UNREADABLE", status: "WARNING", meaning: "nodekeeper's maintenance switch exists but cannot be read (owner, permissions) or parsed: maintenance is assumed on and no remediation runs." },
   { code: 201, name: "DIR_MISSING", status: "ERROR", meaning: "The directory does not exist." },
   { code: 202, name: "DIR_NOT_A_DIRECTORY", status: "ERROR", meaning: "The path exists but is not a directory." },
   { code: 203, name: "DIR_PERMISSION_DENIED", status: "ERROR", meaning: "nodekeeper may not read or write the directory (permission denied)." },
