@@ -114,4 +114,10 @@ export default tseslint.config(
       globals: { process: "readonly", URL: "readonly", console: "readonly", setTimeout: "readonly", clearTimeout: "readonly", Buffer: "readonly" },
     },
   },
+  {
+    // The entry point is CommonJS (bin/package.json): UV_THREADPOOL_SIZE must be set before libuv's pool starts.
+    files: ["bin/**/*.js"],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", __dirname: "readonly", __filename: "readonly", module: "readonly" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
 );

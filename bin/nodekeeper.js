@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// nodekeeper's entry point. Before the CLI loads:
+// nodekeeper's entry point, a CommonJS script (bin/package.json says so). Before the CLI loads:
 // - libuv's thread pool grows from 4 to 16 threads: a statfs on a dead NFS
 //   mount holds a pool thread until the kernel gives up, and four such mounts
-//   must not stall every other file operation of the process;
+//   must not stall every other file operation of the process. libuv reads
+//   UV_THREADPOOL_SIZE once, when the pool starts: an ES module entry is too
+//   late (the ESM loader has already used the pool to read it), a CommonJS
+//   one is loaded with synchronous reads, so this line comes first;
 // - `--version` is answered straight from package.json, so monitors that ask
 //   for it pay only for Node's own start-up;
 // - the CLI, one script (dist/main.cjs), is compiled with the V8 code cache
@@ -12,23 +15,28 @@
 //   compiles it as usual. Why, and how the cache is made: .ci/build.mjs.
 //   NODEKEEPER_CODE_CACHE=off ignores the cache (to compare); =train writes it
 //   at exit (the build does). `--debug` prints what happened to it.
+"use strict";
 process.env.UV_THREADPOOL_SIZE ??= "16";
 
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
-  const { readFileSync } = await import("node:fs");
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+  const { readFileSync } = require("node:fs");
+  const pkg = JSON.parse(readFileSync(require("node:path").join(__dirname, "../package.json"), "utf8"));
   process.stdout.write(`${pkg.version}\n`);
 } else {
-  const { main } = await loadCli();
-  await main(process.argv);
+  // A rejection here ends the process as an unhandled one, as the former top-level await did.
+  void loadCli().then(({ main }) => main(process.argv));
 }
 
 /** The CLI's exports; a CLI that cannot be loaded is one line on stderr and the exit code a crash has. */
 async function loadCli() {
-  const [{ isAscii }, { createHash }, { readFileSync, renameSync, writeFileSync }, { createRequire }, { dirname }, { fileURLToPath }, { Script }] =
-    await Promise.all([import("node:buffer"), import("node:crypto"), import("node:fs"), import("node:module"), import("node:path"), import("node:url"), import("node:vm")]);
-  const file = fileURLToPath(new URL("../dist/main.cjs", import.meta.url));
+  const { isAscii } = require("node:buffer");
+  const { createHash } = require("node:crypto");
+  const { readFileSync, renameSync, writeFileSync } = require("node:fs");
+  const { createRequire } = require("node:module");
+  const { dirname, join } = require("node:path");
+  const { Script } = require("node:vm");
+  const file = join(__dirname, "../dist/main.cjs");
   const cacheFile = `${file}.v8cache`;
   const debug = args.includes("--debug");
   const fail = (what, error) => {

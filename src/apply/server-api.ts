@@ -15,7 +15,7 @@
  * Every request has a deadline of `server.timeoutMs` (connect, headers, body,
  * and the whole request).
  */
-import { readFile } from "node:fs/promises";
+import { readSecretFile } from "../config/secret-file.js";
 import type { HttpClient, HttpClientFactory } from "../effects/http.js";
 import { oneLine } from "./text.js";
 
@@ -51,12 +51,10 @@ export async function openServerApi(factory: HttpClientFactory, config: ServerAp
   let setupError: string | null = null;
   let token: string | null = null;
   if (config.tokenFile !== undefined) {
-    try {
-      token = (await readFile(config.tokenFile, "utf8")).trim();
-      if (token === "") setupError = `the server token file ${config.tokenFile} is empty`;
-    } catch (error) {
-      setupError = `cannot read the server token file ${config.tokenFile}: ${message(error)}`;
-    }
+    // The same rules as every secret file: a group- or world-readable token is refused.
+    const read = await readSecretFile("server.tokenFile", config.tokenFile);
+    if (read.ok) token = read.token;
+    else setupError = read.reason;
   }
   let client: HttpClient | null = null;
   if (setupError === null) {

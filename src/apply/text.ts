@@ -1,13 +1,9 @@
-/** Text from commands and servers, made safe for one log or status line. */
+/** Text from commands and servers, made safe for one log or status line (the one sanitizer: src/effects/text.ts). */
+import { cleanText } from "../effects/text.js";
 
-/** Control characters (newlines included) become spaces. */
+/** Control characters (newlines included) become spaces; escape sequences and other control characters go. */
 export function printable(text: string): string {
-  let out = "";
-  for (const ch of text) {
-    const code = ch.codePointAt(0) ?? 0;
-    out += code < 0x20 || code === 0x7f ? " " : ch;
-  }
-  return out;
+  return cleanText(text, Number.MAX_SAFE_INTEGER);
 }
 
 /** One printable line of at most `max` characters, whitespace collapsed. */

@@ -18,6 +18,7 @@ import { join } from "node:path";
 import * as z from "zod";
 import type { Clock } from "../effects/clock.js";
 import { writeFileAtomic } from "../state/atomic.js";
+import { handOver, ownerFor } from "../state/owner.js";
 
 export const CACHE_FILE = "cassandra-nodetool-cache.json";
 export const LOCK_FILE = "cassandra-nodetool.lock";
@@ -130,6 +131,7 @@ export async function acquireNodetoolLock(stateDir: string, clock: Clock, waitUn
       const handle = await open(path, "wx", 0o640);
       try {
         await handle.writeFile(`${token}\n`);
+        await handOver(handle, await ownerFor(stateDir)); // run as root: the state folder owner's
       } finally {
         await handle.close();
       }

@@ -10,6 +10,7 @@
  * many, and runs them one at a time.
  */
 import type { ProcessRunner, RunResult } from "../effects/process.js";
+import { cleanLines } from "../effects/text.js";
 import { clip, type ParseResult } from "./parse/common.js";
 import { classifyNodetoolFailure, meaningfulLines } from "./parse/failure.js";
 
@@ -75,6 +76,9 @@ export async function runNodetool<T>(
   }
 }
 
+/** The longest nodetool line kept whole: 4 KiB of characters (a `status` line is ~100). */
+const NODETOOL_LINE_MAX_CHARS = 4096;
+
 /** Pure: a finished run (RunResult) to an outcome. Exported for tests. */
 export function interpretRun<T>(
   result: RunResult,
@@ -82,6 +86,8 @@ export function interpretRun<T>(
   settings: Pick<NodetoolSettings, "command" | "timeoutMs" | "maxOutputBytes">,
   parse: (stdout: string) => ParseResult<T>,
 ): NodetoolOutcome<T> {
+  // Text from outside: no control characters, no endless lines, in reasons or in what the parsers read.
+  result = { ...result, stdout: cleanLines(result.stdout, NODETOOL_LINE_MAX_CHARS), stderr: cleanLines(result.stderr, NODETOOL_LINE_MAX_CHARS) };
   const durationMs = result.durationMs;
   const what = `nodetool ${args.join(" ")}`.trim();
   const program = settings.command[0] ?? "";

@@ -61,12 +61,28 @@ async function loadConfigFor(options: GlobalOptions) {
   return loadConfig(configFile(options));
 }
 
-/** The logger of report/run, with the token's value registered as a secret to scrub. */
+/**
+ * Run as root, hands files that were made in the state folder without going
+ * through the state writers (the repair's log, last-outcome) to the folder's
+ * owner (src/state/owner.ts). Nothing to do for any other user.
+ */
+async function adoptStateFiles(stateDir: string): Promise<void> {
+  if (process.geteuid?.() !== 0) return;
+  const { adoptStateFiles: adopt } = await import("../state/owner.js");
+  await adopt(stateDir);
+}
+
+/** The logger of report/run, with every secret value (both tokens) registered to scrub from logs and the audit. */
 async function cycleLogger(config: Config) {
   const { createLogger } = await import("../effects/log.js");
-  const { readBearerToken } = await import("../mission-control/index.js");
-  const token = config.missionControl.tokenFile ? await readBearerToken(config.missionControl.tokenFile) : null;
-  const secrets = token?.ok ? [token.token] : [];
+  const { readSecretFile } = await import("../config/secret-file.js");
+  const files: Array<[string, string | undefined]> = [["missionControl.tokenFile", config.missionControl.tokenFile], ["server.tokenFile", config.server.tokenFile]];
+  const secrets: string[] = [];
+  for (const [key, file] of files) {
+    if (file === undefined) continue;
+    const read = await readSecretFile(key, file);
+    if (read.ok) secrets.push(read.token);
+  }
   return { logger: await createLogger({ level: config.log.level, file: config.log.file, secrets }), secrets };
 }
 
@@ -132,6 +148,7 @@ export function buildProgram(versionText: string): Command {
         // A timer runs this every minute: one line when something changes, not sixty an hour.
         (changed ? logger.info.bind(logger) : logger.debug.bind(logger))({ exitCode: result.exitCode, durationMs: Math.round(result.durationMs) }, result.summary);
         if (changed) await writeLastOutcome(loaded.config.stateDir, outcome);
+        await adoptStateFiles(loaded.config.stateDir);
         if (opts.textfile && result.snapshot) {
           const { writeMetrics } = await import("../commands/metrics.js");
           await writeMetrics(opts.textfile, loaded.config.stateDir, result.snapshot, result.durationMs, true);
@@ -357,6 +374,7 @@ export function buildProgram(versionText: string): Command {
       const loaded = await loadConfigFor(cmd.optsWithGlobals<GlobalOptions>());
       const { maintenanceOn } = await import("../commands/maintenance.js");
       const record = await maintenanceOn(loaded.config.stateDir, opts.reason);
+      await adoptStateFiles(loaded.config.stateDir);
       write(`maintenance mode ON since ${record.since} (${record.reason})\n`);
     });
   maintenance

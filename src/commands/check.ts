@@ -14,6 +14,8 @@ import { probeSelf } from "../probes/self.js";
 import { createProbeEngine } from "../probes/engine.js";
 import { probeConnectivity, toConnectivityMetric } from "../probes/connectivity/index.js";
 import { readInstructions } from "../state/instructions.js";
+import { readMaintenance } from "../state/maintenance.js";
+import { CODES } from "../contract/result-codes.js";
 
 export interface CheckOptions {
   readonly warning?: string | undefined;
@@ -33,8 +35,12 @@ export async function check(
   const engine = createProbeEngine({ clock: effects.clock, concurrency: config.probes.concurrency, deadlineMs: config.probes.deadlineMs });
   switch (area) {
     case "components": {
-      const [{ components }, self] = await Promise.all([probeComponents(effects, engine, config.components), probeSelf(config, effects.clock.now())]);
-      return { ok: true, result: checkComponents([selfComponent(self), ...components]) };
+      const [{ components }, self, maintenance] = await Promise.all([probeComponents(effects, engine, config.components), probeSelf(config, effects.clock.now()), readMaintenance(config.stateDir)]);
+      // A maintenance switch that cannot be read stops remediation: a monitor must hear why.
+      const own = maintenance?.problem !== undefined
+        ? { ...selfComponent(self), status: "WARNING" as const, resultCode: CODES.MAINTENANCE_UNREADABLE, description: `maintenance mode assumed: ${maintenance.problem}` }
+        : selfComponent(self);
+      return { ok: true, result: checkComponents([own, ...components]) };
     }
     case "self": {
       return { ok: true, result: checkSelf(await probeSelf(config, effects.clock.now()), config.selfMonitoring) };

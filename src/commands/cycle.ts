@@ -95,7 +95,7 @@ export async function runCycle(effects: Effects, config: Config, options: CycleO
       { http: effects.http, clock: effects.clock, logger },
       {
         config: config.missionControl, clusterId: config.clusterId, stateDir: config.stateDir, report,
-        deadlineAt, userAgent: `nodekeeper/${NODEKEEPER_VERSION}`, signal: options.signal,
+        deadlineAt, userAgent: `nodekeeper/${NODEKEEPER_VERSION}`, signal: options.signal, secrets: options.secrets,
       },
     );
     phase("exchange", mark);

@@ -9,6 +9,7 @@ import type { Config } from "../config/schema.js";
 import type { Effects } from "../effects/index.js";
 import { logOnChange } from "../effects/log.js";
 import type { Logger } from "../effects/log.js";
+import { adoptStateFiles } from "../state/owner.js";
 import { runCycle } from "./cycle.js";
 import type { CycleResult } from "./cycle.js";
 import { nextSlot, nodeOffsetMs } from "./schedule.js";
@@ -58,6 +59,8 @@ export async function runLoop(effects: Effects, config: Config, options: RunOpti
       logger.warn({ durationMs: Math.round(result.durationMs), intervalMs }, "cycle took longer than the interval; the slots it overran are skipped");
     }
     await options.afterCycle?.(result).catch((error: unknown) => logger.warn({ err: error }, "after-cycle step failed"));
+    // Run as root: files a cycle's children made in the state folder go to its owner (src/state/owner.ts).
+    await adoptStateFiles(config.stateDir);
     if (notify) {
       if (cycles === 1) await notify("READY=1");
       await notify("WATCHDOG=1");

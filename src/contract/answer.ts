@@ -4,6 +4,7 @@
  * a missing or mistyped required field rejects the whole answer.
  */
 import * as z from "zod";
+import { cleanDeep, cleanText } from "../effects/text.js";
 
 export const MAX_RESPONSE_BYTES = 1024 * 1024; // 1 MiB, contract section 1
 
@@ -28,7 +29,10 @@ export type InstructionsCheck =
 
 /**
  * Validates an answer against the report it answers. Never throws: the reason
- * names the first offending field, for the log and the audit line.
+ * names the first offending field, for the log and the audit line. The ids
+ * are compared as sent; the instructions returned, and any text in the
+ * reason, are cleaned of control characters and capped (src/effects/text.ts),
+ * so nothing from the answer reaches a terminal, a log or a state file raw.
  */
 export function checkInstructions(
   body: unknown,
@@ -38,13 +42,18 @@ export function checkInstructions(
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? issue.path.join(".") : "(body)";
-    return { ok: false, reason: `invalid answer: ${where}: ${issue?.message ?? "invalid"}` };
+    return { ok: false, reason: cleanText(`invalid answer: ${where}: ${issue?.message ?? "invalid"}`) };
   }
   if (parsed.data.reportId !== expected.reportId) {
-    return { ok: false, reason: `answer names report ${parsed.data.reportId}, not ${expected.reportId}` };
+    return { ok: false, reason: `answer names report ${quoted(parsed.data.reportId)}, not ${expected.reportId}` };
   }
   if (parsed.data.clusterId !== expected.clusterId) {
-    return { ok: false, reason: `answer names cluster ${parsed.data.clusterId}, not ${expected.clusterId}` };
+    return { ok: false, reason: `answer names cluster ${quoted(parsed.data.clusterId)}, not ${expected.clusterId}` };
   }
-  return { ok: true, instructions: parsed.data };
+  return { ok: true, instructions: cleanDeep(parsed.data) };
+}
+
+/** An id from the answer, for a message: cleaned, at most 100 characters (a UUID is 36). */
+function quoted(id: string): string {
+  return cleanText(id, 100);
 }

@@ -2,10 +2,12 @@
  * Logging: pino JSON lines to stderr, or to a file from the configuration.
  * Synchronous writes, so that a line written just before process.exit is not
  * lost. Secrets are redacted by key wherever they appear, and any string the
- * caller registers as secret (the bearer token's value) is scrubbed from every
+ * caller registers as secret (the tokens' values) is scrubbed from every
  * line, so a token that slipped into an error message never reaches the log.
+ * Every string is cleaned of control characters and capped (src/effects/text.ts).
  */
 import type { Logger } from "pino";
+import { cleanDeep, cleanText, redactDeep, redactText } from "./text.js";
 
 export type { Logger };
 
@@ -26,12 +28,14 @@ export async function createLogger(options: LogOptions): Promise<Logger> {
   const destination = options.file
     ? pino.destination({ dest: options.file, mkdir: true, sync: true })
     : pino.destination({ dest: 2, sync: true });
-  const secrets = (options.secrets ?? []).filter((s) => s.length >= 8);
-  const stream = secrets.length === 0 ? destination : {
+  const secrets = (options.secrets ?? []).filter((s) => s.length > 0);
+  // The last line of defence for text from outside: every string of every line
+  // is cleaned of control characters and capped, and every secret (any length)
+  // redacted, on the parsed record so that a short secret cannot cut through
+  // the JSON around it.
+  const stream = {
     write(line: string) {
-      let clean = line;
-      for (const secret of secrets) clean = clean.split(secret).join("[redacted]");
-      destination.write(clean);
+      destination.write(safeLogLine(line, secrets));
     },
   };
   return pino(
@@ -44,6 +48,19 @@ export async function createLogger(options: LogOptions): Promise<Logger> {
     },
     stream,
   );
+}
+
+/** The longest string kept in a log line: 4 KiB of characters (a stack trace fits; a 200 KB answer does not). */
+export const LOG_STRING_MAX_CHARS = 4096;
+
+/** One log line, cleaned and redacted (see createLogger). Never throws. */
+export function safeLogLine(line: string, secrets: readonly string[]): string {
+  try {
+    const record = JSON.parse(line) as unknown;
+    return `${JSON.stringify(cleanDeep(redactDeep(record, secrets), LOG_STRING_MAX_CHARS))}\n`;
+  } catch {
+    return `${cleanText(redactText(line, secrets), LOG_STRING_MAX_CHARS)}\n`;
+  }
 }
 
 /**

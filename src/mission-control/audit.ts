@@ -9,10 +9,13 @@
  *
  * Lines written by the exchange (exchange.ts) have `type: "exchange"`; other
  * parts of a cycle (the apply step) may append their own `type`s here too.
- * Every line is redacted of the secrets given (the bearer token), in raw and
- * JSON-escaped form, before it touches the disk: the request headers are
- * logged with `Authorization: Bearer [REDACTED]`, and an answer that echoes the
- * token is redacted too.
+ * Every line is redacted of the secrets given (the tokens, any length), string
+ * by string, before it touches the disk: the request headers are logged with
+ * `Authorization: Bearer [REDACTED]`, and an answer that echoes a token is
+ * redacted too. Every string is cleaned of control characters and capped
+ * (src/effects/text.ts), and no line is longer than `maxBytes`: a bigger one
+ * is replaced by a short record saying so. The bound therefore holds exactly:
+ * no file is ever over `maxBytes`.
  *
  * Each line is appended with one write and fsynced. A crash mid-write can
  * leave a torn last line: the next append starts on a fresh line, and readers
@@ -21,10 +24,12 @@
  * One writer at a time (the cycle lock). Never throws: an audit failure is
  * reported to the caller, which logs it; it never fails a cycle.
  */
-import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { open, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { AuditConfig } from "../config/mission-control.js";
-import { redactSecrets } from "./token.js";
+import { cleanDeep, redactDeep } from "../effects/text.js";
+import { ensureDir } from "../state/atomic.js";
+import { handOver, ownerFor } from "../state/owner.js";
 
 export const AUDIT_FILE = "audit.jsonl";
 
@@ -58,6 +63,29 @@ async function rotate(path: string, keep: number): Promise<void> {
   await rename(path, `${path}.1`);
 }
 
+/** The longest string kept in an audit line: 64 KiB of characters (text from outside is capped far below, at its boundary). */
+const AUDIT_STRING_MAX_CHARS = 64 * 1024;
+
+/**
+ * One audit line: secrets redacted (any length) and every string cleaned of
+ * control characters and capped, on the record (not its JSON text). A line
+ * that would not fit in `maxBytes` on its own is replaced by a short record
+ * saying so, so the bound holds exactly; null if even that does not fit.
+ */
+export function auditLine(record: Readonly<Record<string, unknown>>, secrets: readonly string[], maxBytes: number): string | null {
+  const clean = cleanDeep(redactDeep(record, secrets), AUDIT_STRING_MAX_CHARS);
+  const line = `${JSON.stringify(clean)}\n`;
+  const bytes = Buffer.byteLength(line);
+  if (bytes <= maxBytes) return line;
+  const short = `${JSON.stringify({
+    type: typeof clean["type"] === "string" ? clean["type"] : "unknown",
+    at: typeof clean["at"] === "string" ? clean["at"] : new Date().toISOString(),
+    reportId: typeof clean["reportId"] === "string" ? clean["reportId"] : null,
+    omitted: `a ${bytes}-byte audit line, over the ${maxBytes}-byte bound of the audit log`,
+  })}\n`;
+  return Buffer.byteLength(short) <= maxBytes ? short : null;
+}
+
 export type AuditWrite = { ok: true } | { ok: false; reason: string };
 
 export async function appendAudit(
@@ -67,17 +95,22 @@ export async function appendAudit(
 ): Promise<AuditWrite> {
   const limits = options.limits ?? DEFAULT_AUDIT_LIMITS;
   try {
-    const line = redactSecrets(JSON.stringify(record), options.secrets ?? []) + "\n";
+    const line = auditLine(record, options.secrets ?? [], limits.maxBytes);
+    if (line === null) return { ok: false, reason: `audit log not written: a line does not fit in ${limits.maxBytes} bytes even shortened` };
     const bytes = Buffer.byteLength(line);
-    await mkdir(stateDir, { recursive: true, mode: 0o750 });
+    await ensureDir(stateDir);
+    const owner = await ownerFor(stateDir);
     const path = auditPath(stateDir);
     let size = await sizeOf(path);
-    if (size > 0 && size + bytes > limits.maxBytes) {
+    // +1: the newline a torn last line may need before this one.
+    if (size > 0 && size + bytes + 1 > limits.maxBytes) {
       await rotate(path, limits.keep);
       size = 0;
     }
     const handle = await open(path, "a+", 0o640);
     try {
+      // Run as root: the log stays the state folder owner's (src/state/owner.ts).
+      await handOver(handle, owner);
       let prefix = "";
       if (size > 0) {
         // A torn last line (crash mid-append) must not swallow this one.

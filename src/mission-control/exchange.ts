@@ -58,6 +58,8 @@ import type { OutboxEntry } from "./outbox.js";
 import type { Instructions } from "../contract/answer.js";
 import { classifyAnswer, healthUrl, isFinal, postWithRetries } from "./sender.js";
 import type { AttemptRecord, Disposition, SendResult } from "./sender.js";
+import { readSecretFile } from "../config/secret-file.js";
+import { cleanDeep, cleanText } from "../effects/text.js";
 import { codeOf, readBearerToken, redactSecrets } from "./token.js";
 
 export interface ExchangeDeps {
@@ -80,6 +82,8 @@ export interface ExchangeInput {
   readonly userAgent: string;
   /** Aborts the exchange early (SIGTERM in `run`); what is not sent stays in the outbox. */
   readonly signal?: AbortSignal | undefined;
+  /** Other secret values (the server API token) to redact from the audit and messages, besides the bearer token. */
+  readonly secrets?: readonly string[] | undefined;
 }
 
 export type ExchangeResult =
@@ -142,6 +146,8 @@ export interface ExchangeOutcome {
   readonly problems: readonly string[];
 }
 
+/** The longest summary or problem line: 4 KiB of characters. */
+const SUMMARY_MAX_CHARS = 4096;
 const AUDIT_BODY_CHARS = 64 * 1024; // 64 KiB of an answer body per audit line
 
 interface Item {
@@ -190,6 +196,13 @@ async function prepare(config: MissionControlConfig, url: string): Promise<{ ok:
   for (const key of ["caFile", "certFile", "keyFile"] as const) {
     const path = config[key];
     if (path === undefined) continue;
+    if (key === "keyFile") {
+      // A private key is a secret file: the same permission rule as the tokens.
+      const read = await readSecretFile("missionControl.keyFile", path, "pem");
+      if (!read.ok) return { ok: false, reason: read.reason };
+      pem[key] = read.token;
+      continue;
+    }
     try {
       pem[key] = await readFile(path, "utf8");
     } catch (error) {
@@ -231,15 +244,31 @@ async function prepare(config: MissionControlConfig, url: string): Promise<{ ok:
 /** The outcome before the last touches (redaction, timings, problems). */
 type Draft = Omit<ExchangeOutcome, "problems" | "durationMs" | "startedAt">;
 
+/**
+ * The answer for the audit line. A JSON body is re-serialised with every string
+ * in it cleaned and capped like all text from outside (a 200 KB reportId full
+ * of escape sequences is 1 KiB of printable text here); any other body is
+ * cleaned text of at most AUDIT_BODY_CHARS.
+ */
 function auditResponse(answer: HttpResponse | null): Record<string, unknown> | null {
   if (!answer) return null;
   const text = answer.body.toString("utf8");
+  let body: string;
+  let truncated: boolean;
+  try {
+    const value = JSON.parse(text) as unknown;
+    body = JSON.stringify(cleanDeep(value));
+    truncated = body.length < JSON.stringify(value).length;
+  } catch {
+    body = cleanText(text, AUDIT_BODY_CHARS);
+    truncated = text.length > AUDIT_BODY_CHARS;
+  }
   return {
     status: answer.status,
-    headers: answer.headers,
+    headers: cleanDeep(answer.headers),
     bytes: answer.body.length,
-    body: text.length > AUDIT_BODY_CHARS ? text.slice(0, AUDIT_BODY_CHARS) : text,
-    bodyTruncated: text.length > AUDIT_BODY_CHARS,
+    body,
+    bodyTruncated: truncated,
   };
 }
 
@@ -255,9 +284,10 @@ export async function exchange(deps: ExchangeDeps, input: ExchangeInput): Promis
   const { clock } = deps;
   const started = clock.monotonic();
   const startedAt = new Date(clock.now()).toISOString();
-  const secrets: string[] = [];
+  const secrets: string[] = [...(input.secrets ?? [])];
   const problems: string[] = [];
-  const redact = (text: string) => redactSecrets(text, secrets).replace(/[\r\n]+/g, " ");
+  // One line, no control characters, capped: summaries and problems go to stdout, the journal and last-exchange.json.
+  const redact = (text: string) => cleanText(redactSecrets(text, secrets), SUMMARY_MAX_CHARS);
   const problem = (text: string) => {
     const clean = redact(text);
     problems.push(clean);

@@ -23,13 +23,13 @@
  * Not safe for concurrent writers: the cycle lock (src/state/lock.ts) makes
  * the cycle the only writer. Readers (`status`) may run at any time.
  */
-import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import * as z from "zod";
-import { writeFileAtomic } from "../state/atomic.js";
 import { HealthReportSchema } from "../contract/report.js";
 import type { HealthReport } from "../contract/report.js";
 import type { OutboxConfig } from "../config/mission-control.js";
+import { ensureDir, writeFileAtomic } from "../state/atomic.js";
 
 export const OUTBOX_DIR = "outbox";
 const DROPPED_FILE = "dropped.json";
@@ -109,7 +109,7 @@ export async function enqueueReport(
   now: Date,
 ): Promise<EnqueueResult> {
   if (!/^[0-9A-Za-z-]{1,64}$/.test(reportId)) throw new Error(`reportId ${JSON.stringify(reportId)} cannot name an outbox file`);
-  await mkdir(outboxDir(stateDir), { recursive: true, mode: 0o750 });
+  await ensureDir(outboxDir(stateDir)); // given to the state folder's owner when made as root
   const existing = await listOutbox(stateDir);
   const same = existing.find((e) => e.reportId === reportId);
   if (same) return { entry: same, dropped: [], duplicate: true };

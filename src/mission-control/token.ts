@@ -1,104 +1,24 @@
 /**
- * The bearer token for Mission Control, read from `missionControl.tokenFile`.
- *
- * Like ssh with private keys, a token file that group or others can read or
- * write is refused: the token grants this node's voice in the control plane,
- * and a world-readable copy of it is a leak waiting to happen. The check is
- * made on the opened descriptor (fstat), so the file checked is the file read.
- *
- * Never throws, and no message ever contains the token: errors name the file,
- * its mode and the fix (`chmod 600 FILE`), nothing read from it.
+ * The bearer token for Mission Control, read from `missionControl.tokenFile`
+ * with the rules of every secret file (src/config/secret-file.ts).
  */
-import { constants } from "node:fs";
-import { open } from "node:fs/promises";
+import { readSecretFile } from "../config/secret-file.js";
+import type { TokenRead } from "../config/secret-file.js";
+import { redactText } from "../effects/text.js";
 
-/** The errno code of a file-system error, if any. */
-export function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
-}
+export { codeOf } from "../config/secret-file.js";
+export type { TokenRead } from "../config/secret-file.js";
 
-export type TokenRead = { ok: true; token: string } | { ok: false; reason: string };
-
-/** A token is a few hundred bytes; anything bigger is not a token file. */
-const MAX_TOKEN_FILE_BYTES = 64 * 1024; // 64 KiB
-
-/**
- * What may go in `Authorization: Bearer …`: printable ASCII without spaces
- * (RFC 6750's b64token is a subset). A CR or LF would be header injection.
- */
-const TOKEN_SYNTAX = /^[\x21-\x7e]+$/;
-
-function describeAccess(mode: number): string {
-  const who: string[] = [];
-  if (mode & 0o060) who.push(`${mode & 0o040 ? "readable" : "writable"} by group`);
-  if (mode & 0o006) who.push(`${mode & 0o004 ? "readable" : "writable"} by others`);
-  if (who.length === 0) who.push("accessible by group or others"); // only execute bits
-  return who.join(" and ");
-}
-
-export async function readBearerToken(tokenFile: string): Promise<TokenRead> {
-  let handle;
-  try {
-    // O_NONBLOCK: a FIFO put in place of the file must not hang the cycle on open.
-    handle = await open(tokenFile, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-  } catch (error) {
-    const code = codeOf(error);
-    const why = code === "ENOENT" ? "does not exist" : code === "EACCES" ? "is not readable by this user" : `cannot be opened (${code ?? "error"})`;
-    return { ok: false, reason: `missionControl.tokenFile ${tokenFile} ${why}` };
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) {
-      return { ok: false, reason: `missionControl.tokenFile ${tokenFile} is not a regular file` };
-    }
-    const mode = stat.mode & 0o777;
-    if (mode & 0o077) {
-      return {
-        ok: false,
-        reason:
-          `missionControl.tokenFile ${tokenFile} is ${describeAccess(mode)} (mode ${mode.toString(8).padStart(4, "0")}); ` +
-          `the token must be private: run chmod 600 ${tokenFile}`,
-      };
-    }
-    if (stat.size > MAX_TOKEN_FILE_BYTES) {
-      return { ok: false, reason: `missionControl.tokenFile ${tokenFile} is ${stat.size} bytes: too big for a token` };
-    }
-    const buffer = Buffer.alloc(MAX_TOKEN_FILE_BYTES + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    // Trailing newline (echo > file) and surrounding blanks are not part of the token.
-    const token = buffer.subarray(0, bytesRead).toString("utf8").trim();
-    buffer.fill(0);
-    if (token.length === 0) {
-      return { ok: false, reason: `missionControl.tokenFile ${tokenFile} is empty` };
-    }
-    if (!TOKEN_SYNTAX.test(token)) {
-      return {
-        ok: false,
-        reason: `missionControl.tokenFile ${tokenFile} holds characters that cannot go in an HTTP header (printable ASCII without spaces expected)`,
-      };
-    }
-    return { ok: true, token };
-  } catch (error) {
-    const code = codeOf(error);
-    return { ok: false, reason: `missionControl.tokenFile ${tokenFile} cannot be read (${code ?? "error"})` };
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
+export function readBearerToken(tokenFile: string): Promise<TokenRead> {
+  return readSecretFile("missionControl.tokenFile", tokenFile);
 }
 
 /**
  * Replaces every occurrence of a secret in text bound for a log, an audit line
- * or a message. Belt and braces: nothing should carry the token in the first
- * place, but an answer body that echoes it must not put it on disk.
+ * or a message, whatever the secret's length. Belt and braces: nothing should
+ * carry the token in the first place, but an answer body that echoes it must
+ * not put it on disk.
  */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    // Very short "secrets" would redact ordinary words; a real token is long.
-    if (secret.length < 8) continue;
-    // Also its JSON-escaped form: an audit line is JSON, where `"` and `\` are escaped.
-    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)])) out = out.split(form).join("[REDACTED]");
-  }
-  return out;
+  return redactText(text, secrets);
 }

@@ -40,7 +40,6 @@
  * Every fact says where it came from (`origins`), for `status --json`.
  * Never throws.
  */
-import { readFile } from "node:fs/promises";
 import * as z from "zod";
 import type { ServerConfig, ServerFactSource } from "../config/schema.js";
 import type { Effects } from "../effects/index.js";
@@ -48,6 +47,8 @@ import { NodeStateSchema } from "../contract/report.js";
 import type { NodeState } from "../contract/report.js";
 import { HttpError } from "../effects/http.js";
 import type { HttpClient } from "../effects/http.js";
+import { readSecretFile } from "../config/secret-file.js";
+import { cleanText } from "../effects/text.js";
 import type { ComponentResult } from "./components.js";
 import { errorMessage } from "./engine.js";
 import { pick } from "./json-path.js";
@@ -118,13 +119,11 @@ const MAX_TEXT = 200;
 
 const MigrationSchema = z.enum(["NOT_STARTED", "IN_PROGRESS", "SUCCEEDED", "FAILED"]);
 
-/** Text from the server: control characters become spaces, capped. */
-export function cleanText(value: unknown, max = MAX_TEXT): string | null {
+/** A string or number from the server as text: cleaned and capped (effects/text.ts); null when empty or of another type. */
+export function serverText(value: unknown, max = MAX_TEXT): string | null {
   if (typeof value !== "string" && typeof value !== "number") return null;
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what we strip
-  const text = String(value).replace(/[\u0000-\u001f\u007f]+/g, " ").replace(/\s+/g, " ").trim();
-  if (text === "") return null;
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+  const text = cleanText(String(value), max).replace(/\s+/g, " ").trim();
+  return text === "" ? null : text;
 }
 
 // --- The documented shapes, read leniently: every field may be null or missing.
@@ -234,7 +233,7 @@ async function fetchJson(client: HttpClient, base: string, path: string, token: 
     }
   } catch (error) {
     const refused = error instanceof HttpError && error.kind === "refused";
-    return { path, problem: `GET ${path} failed: ${cleanText(errorMessage(error)) ?? "no answer"}`, refused };
+    return { path, problem: `GET ${path} failed: ${serverText(errorMessage(error)) ?? "no answer"}`, refused };
   }
 }
 
@@ -288,7 +287,7 @@ export function factsFromClusterApi(
   const set = (name: FactName, known: boolean, detail: string) => { f.origins[name] = { known, detail }; };
 
   if (found.node) {
-    const op = cleanText(found.node.operationState, 64);
+    const op = serverText(found.node.operationState, 64);
     f.operationState = op;
     const { state, known } = stateOf(op);
     f.nodeState = state;
@@ -300,7 +299,7 @@ export function factsFromClusterApi(
         : `GET ${CLUSTER_NODES_PATH}: operationState of ${by} is "${op}", not a node state the report knows`;
     set("nodeState", known, detail);
     set("serverState", known, detail);
-    f.serverVersion = cleanText(found.node.buildVersion, 64);
+    f.serverVersion = serverText(found.node.buildVersion, 64);
     set("serverVersion", f.serverVersion !== null, f.serverVersion !== null
       ? `GET ${CLUSTER_NODES_PATH}: buildVersion of ${by}`
       : `GET ${CLUSTER_NODES_PATH}: buildVersion of ${by} is null`);
@@ -360,11 +359,11 @@ export function factsFromNodeStatus(answer: Fetched, server: Pick<ServerConfig, 
   take("oneAgentTrafficEnabled", fields.oneAgentTrafficEnabled, z.boolean(), (v) => (f.oneAgentTrafficEnabled = v));
   take("webUiTrafficEnabled", fields.webUiTrafficEnabled, z.boolean(), (v) => (f.webUiTrafficEnabled = v));
   take("multiDcMigrationState", fields.multiDcMigrationState, MigrationSchema, (v) => (f.multiDcMigrationState = v));
-  take("clusterState", fields.clusterState, z.string().min(1), (v) => (f.clusterState = cleanText(v, 64) ?? "UNDEFINED"));
+  take("clusterState", fields.clusterState, z.string().min(1), (v) => (f.clusterState = serverText(v, 64) ?? "UNDEFINED"));
   f.origins.serverVersion = { known: false, detail: `the legacy source ${server.nodeStatusPath} does not carry it` };
   f.operationState = f.serverState;
   const started = pick(body, fields.startedAt);
-  f.apiStartedAt = typeof started === "string" || typeof started === "number" ? cleanText(started, 64)?.replace(/\s+/g, "_") ?? null : null;
+  f.apiStartedAt = typeof started === "string" || typeof started === "number" ? serverText(started, 64)?.replace(/\s+/g, "_") ?? null : null;
   f.note = noteOf(f);
   return f;
 }
@@ -392,7 +391,7 @@ function applyExtra(f: Mutable<NodeFacts>, name: "masterNode" | "clusterState" |
     if (r.success) f.multiDcMigrationState = r.data;
     f.origins.multiDcMigrationState = r.success ? { known: true, detail: from } : { known: false, detail: `${from} is not one of ${MigrationSchema.options.join(", ")}` };
   } else {
-    const v = typeof value === "string" ? cleanText(value, 64) : null;
+    const v = typeof value === "string" ? serverText(value, 64) : null;
     if (v !== null) f.clusterState = v;
     f.origins.clusterState = v !== null ? { known: true, detail: from } : { known: false, detail: `${from} is not a string` };
   }
@@ -415,11 +414,10 @@ export async function probeNodeFacts(effects: Effects, server: ServerConfig, nod
   try {
     let token: string | undefined;
     if (server.tokenFile) {
-      try {
-        token = (await readFile(server.tokenFile, "utf8")).trim();
-      } catch (error) {
-        return unknownFacts(server.factsSource, `cannot read the server token file ${server.tokenFile}: ${cleanText(errorMessage(error)) ?? ""}`);
-      }
+      // The same rules as every secret file: a group- or world-readable token is refused.
+      const read = await readSecretFile("server.tokenFile", server.tokenFile);
+      if (!read.ok) return unknownFacts(server.factsSource, read.reason);
+      token = read.token;
     }
     const extras = (["masterNode", "clusterState", "multiDcMigrationState"] as const)
       .flatMap((name) => (server[name] ? [{ name, source: server[name] }] : []));
@@ -441,7 +439,7 @@ export async function probeNodeFacts(effects: Effects, server: ServerConfig, nod
     extras.forEach((e, i) => applyExtra(f, e.name, e.source, extraAnswers[i]!));
     return f;
   } catch (error) {
-    return unknownFacts(server.factsSource, `the server's API could not be asked: ${cleanText(errorMessage(error)) ?? ""}`);
+    return unknownFacts(server.factsSource, `the server's API could not be asked: ${serverText(errorMessage(error)) ?? ""}`);
   } finally {
     await client?.close().catch(() => undefined);
   }

@@ -6,6 +6,7 @@
  * and one with a unit file is UNKNOWN, said plainly.
  */
 import type { ProcessRunner } from "../effects/process.js";
+import { cleanText } from "../effects/text.js";
 import { CODES, OK } from "../contract/result-codes.js";
 import type { Status } from "../contract/status.js";
 
@@ -38,6 +39,9 @@ export interface UnitState {
   /** Set when systemctl show answered for this unit. */
   readonly identity?: UnitIdentity;
 }
+
+/** The longest `systemctl show` value kept: 512 characters (a Description is one line). */
+const UNIT_VALUE_MAX_CHARS = 512;
 
 const PROPERTIES = [
   "Id", "LoadState", "ActiveState", "SubState", "Result", "ActiveEnterTimestamp",
@@ -76,7 +80,8 @@ export function parseSystemctlShow(text: string): Array<Record<string, string>> 
       continue;
     }
     const eq = line.indexOf("=");
-    if (eq > 0) current[line.slice(0, eq)] = line.slice(eq + 1);
+    // Values are text from outside (a unit's Description, its Result...): cleaned and capped.
+    if (eq > 0) current[cleanText(line.slice(0, eq), 128)] = cleanText(line.slice(eq + 1), UNIT_VALUE_MAX_CHARS);
   }
   if (Object.keys(current).length > 0) blocks.push(current);
   return blocks;
@@ -171,5 +176,5 @@ export async function probeUnits(
 }
 
 function firstLine(text: string): string {
-  return text.trim().split("\n", 1)[0] ?? "";
+  return cleanText(text.trim().split("\n", 1)[0] ?? "", UNIT_VALUE_MAX_CHARS);
 }

@@ -15,7 +15,9 @@ export function renderStatus(view: StatusView, style: Style): string {
   );
   out.push(`Overall: ${paint(view.overall, view.overall, style)}   (probed in ${Math.round(view.durationMs)} ms at ${view.generatedAt})`);
   out.push(...renderServer(view, style));
-  if (view.maintenance) {
+  if (view.maintenance?.problem !== undefined) {
+    out.push(paint(`MAINTENANCE MODE assumed: ${view.maintenance.problem}`, "WARNING", style));
+  } else if (view.maintenance) {
     out.push(paint(`MAINTENANCE MODE since ${view.maintenance.since || "?"} by ${view.maintenance.by || "?"}: ${view.maintenance.reason} (no remediation runs; \`nodekeeper maintenance off\` ends it)`, "WARNING", style));
   }
   out.push("");

@@ -29,11 +29,12 @@
  * mean nothing across machines).
  */
 import { randomUUID } from "node:crypto";
-import { link, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { link, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { hostname as osHostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import * as z from "zod";
-import { fsyncDir } from "./atomic.js";
+import { ensureDir, fsyncDir } from "./atomic.js";
+import { handOver, ownerFor } from "./owner.js";
 
 export const LOCK_FILE = "cycle.lock";
 
@@ -165,6 +166,8 @@ async function writeNew(path: string, content: string): Promise<void> {
   const handle = await open(path, "wx", 0o640);
   try {
     await handle.writeFile(content);
+    // Run as root: the lock is the state folder owner's, so the service user can read and take it over.
+    await handOver(handle, await ownerFor(dirname(path)));
     await handle.sync();
   } finally {
     await handle.close();
@@ -215,7 +218,7 @@ export async function acquireCycleLock(stateDir: string, info: LockInfo): Promis
   const lockId = randomUUID();
   const tmp = join(stateDir, `.${LOCK_FILE}.${lockId}.tmp`);
   try {
-    await mkdir(stateDir, { recursive: true, mode: 0o750 });
+    await ensureDir(stateDir);
     const [self, bootId] = await Promise.all([readProcStat("self"), readBootId()]);
     const holder: LockHolder = {
       version: 1, lockId, pid: process.pid, startTime: self?.startTime ?? null, bootId,

@@ -26,6 +26,7 @@ function installCopy(): { bin: string; cache: string } {
   mkdirSync(join(root, "dist"));
   copyFileSync(join(ROOT, "package.json"), join(root, "package.json"));
   copyFileSync(join(ROOT, "bin/nodekeeper.js"), join(root, "bin/nodekeeper.js"));
+  copyFileSync(join(ROOT, "bin/package.json"), join(root, "bin/package.json")); // bin/ is CommonJS
   for (const f of ["main.cjs", "main.cjs.v8cache", "undici.cjs"]) copyFileSync(join(ROOT, "dist", f), join(root, "dist", f));
   return { bin: join(root, "bin/nodekeeper.js"), cache: join(root, "dist/main.cjs.v8cache") };
 }

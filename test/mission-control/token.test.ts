@@ -67,12 +67,13 @@ test("a FIFO in place of the token file does not hang the cycle", async () => {
   assert.match(read.reason, /not a regular file/);
 });
 
-test("redactSecrets: raw and JSON-escaped forms; short strings left alone", () => {
+test("redactSecrets: raw and JSON-escaped forms; short secrets too (issue 15 item 12)", () => {
   const token = 'tok"en\\with-quotes';
   const line = JSON.stringify({ a: `x ${token} y` });
   assert.equal(line.includes(JSON.stringify(token).slice(1, -1)), true);
   const redacted = redactSecrets(line, [token]);
   assert.equal(redacted, JSON.stringify({ a: "x [REDACTED] y" }));
   assert.equal(redactSecrets(`plain ${token}`, [token]), "plain [REDACTED]");
-  assert.equal(redactSecrets("a b c", ["b"]), "a b c");
+  // A short token is still a token: redacted (issue 15 item 12 reversed the old "short strings left alone").
+  assert.equal(redactSecrets("a b c", ["b"]), "a [REDACTED] c");
 });
