@@ -9,6 +9,7 @@ import type { CheckArea, CheckResult, UsageError } from "../check/checks.js";
 import type { Config } from "../config/schema.js";
 import type { Effects } from "../effects/index.js";
 import { probeComponents, selfComponent } from "../probes/components.js";
+import { selfIntegrity, withSelfIntegrity } from "../probes/self-integrity.js";
 import { probeDirectories } from "../probes/directories.js";
 import { createProbeEngine } from "../probes/engine.js";
 import { probeConnectivity, toConnectivityMetric } from "../probes/connectivity/index.js";
@@ -32,8 +33,9 @@ export async function check(
   const engine = createProbeEngine({ clock: effects.clock, concurrency: config.probes.concurrency, deadlineMs: config.probes.deadlineMs });
   switch (area) {
     case "components": {
+      const integrity = selfIntegrity(config.stateDir, () => effects.clock.now());
       const { components } = await probeComponents(effects, engine, config.components);
-      return { ok: true, result: checkComponents([selfComponent(), ...components]) };
+      return { ok: true, result: checkComponents([withSelfIntegrity(selfComponent(), await integrity), ...components]) };
     }
     case "directories": {
       const t = parsed.thresholds as { free?: Parameters<typeof checkDirectories>[1] };

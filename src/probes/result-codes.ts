@@ -35,6 +35,8 @@ export const CODES = {
   TCP_TIMEOUT: 121,
   COMMAND_FAILED: 130,
   COMMAND_NOT_FOUND: 131,
+  SELF_EXECUTABLE_CHANGED: 140,
+  SELF_EXECUTABLE_UNREADABLE: 141,
   // 2xx: directories
   DIR_MISSING: 201,
   DIR_NOT_A_DIRECTORY: 202,
@@ -71,6 +73,8 @@ export const COMPONENT_AND_DIRECTORY_CODES: readonly ResultCode[] = [
   { code: 121, name: "TCP_TIMEOUT", status: "ERROR", meaning: "The component's TCP port did not accept a connection within its deadline." },
   { code: 130, name: "COMMAND_FAILED", status: "ERROR", meaning: "The component's status command exited with a non-zero code; the description has its exit code and first line of output." },
   { code: 131, name: "COMMAND_NOT_FOUND", status: "NOT_INSTALLED", meaning: "The component's status command does not exist on this node." },
+  { code: 140, name: "SELF_EXECUTABLE_CHANGED", status: "ERROR", meaning: "nodekeeper's own executable no longer matches the manifest of its hash it was built with: it was changed after the release build (tampering, a bad copy, disk corruption). Run `nodekeeper verify-install --pubkey FILE` and reinstall the package." },
+  { code: 141, name: "SELF_EXECUTABLE_UNREADABLE", status: "UNKNOWN", meaning: "nodekeeper could not read its own executable to check it against its manifest; the description has the error." },
   { code: 201, name: "DIR_MISSING", status: "ERROR", meaning: "The directory does not exist." },
   { code: 202, name: "DIR_NOT_A_DIRECTORY", status: "ERROR", meaning: "The path exists but is not a directory." },
   { code: 203, name: "DIR_PERMISSION_DENIED", status: "ERROR", meaning: "nodekeeper may not read or write the directory (permission denied)." },

@@ -15,6 +15,7 @@ import type { DirectoryResult } from "../probes/directories.js";
 import { createProbeEngine } from "../probes/engine.js";
 import type { ProbeTiming } from "../probes/engine.js";
 import { resolveNodeIp } from "../probes/node-ip.js";
+import { selfIntegrity, withSelfIntegrity } from "../probes/self-integrity.js";
 import { probeConnectivity } from "../probes/connectivity/index.js";
 import type { PeerConnectivity } from "../probes/connectivity/index.js";
 import { fallbackFacts, probeNodeFacts } from "../probes/node-facts.js";
@@ -54,6 +55,8 @@ export async function collect(effects: Effects, config: Config, options: Collect
     concurrency: config.probes.concurrency,
     deadlineMs: config.probes.deadlineMs,
   });
+  // The release executable against its own manifest (a full hash at most once an hour): alongside the probes.
+  const integrity = selfIntegrity(config.stateDir, () => effects.clock.now());
   const componentsPromise = probeComponents(effects, engine, config.components);
   const serverComponent = componentsPromise.then((r) => r.components.find((c) => c.name === config.server.component));
   const cassandraBudget = () => Math.max(0, engine.deadlineAt - effects.clock.monotonic());
@@ -83,7 +86,7 @@ export async function collect(effects: Effects, config: Config, options: Collect
     generatedAt: new Date(effects.clock.now()).toISOString(),
     nodeIp,
     components: [
-      selfComponent(),
+      withSelfIntegrity(selfComponent(), await integrity),
       ...components.components,
       { name: CASSANDRA_COMPONENT, ...cassandra.health, version: cassandra.version },
     ],
