@@ -159,15 +159,13 @@ say(`bundle: main.cjs ${kb(statSync(mainFile).size)} (undici inlined, dev left o
 const entryFile = join(work, "sea-entry.cjs");
 writeFileSync(entryFile, readFileSync(join(root, ".ci/sea-entry.cjs"), "utf8").replace("__NODEKEEPER_VERSION__", version));
 const cacheFile = join(work, "main.cjs.v8cache");
-const throwaway = throwawayNode();
-try {
+const throwaway = throwawayNode(); // removed after the smoke runs below
+{
   // Without NODE_OPTIONS: V8 refuses a cache made under other V8 flags than its own.
   const { NODE_OPTIONS: _ignored, ...env } = process.env;
   const train = (args) => run(process.execPath, [entryFile, "--config", throwaway.config, ...args], { ...env, NK_SEA_MAIN: mainFile, NK_SEA_CACHE: cacheFile });
   train(["status", "--json"]);
   train(["report", "--dry-run"]);
-} finally {
-  // kept for the smoke run below
 }
 
 // ---- 3. The executable -------------------------------------------------------------------
