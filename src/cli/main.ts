@@ -329,9 +329,11 @@ export function buildProgram(versionText: string): Command {
       const { renderUnits, unitOptionsProblems, writeUnits } = await import("../commands/systemd-units.js");
       const path = await import("node:path");
       const resolve = (p: string) => path.resolve(p);
+      // The release executable (a Node single executable application) is its own node.
+      const standalone = (await import("node:sea")).isSea();
       const options = {
-        nodekeeperPath: resolve(process.argv[1] ?? "nodekeeper"),
-        nodePath: process.execPath,
+        nodekeeperPath: standalone ? process.execPath : resolve(process.argv[1] ?? "nodekeeper"),
+        nodePath: standalone ? null : process.execPath,
         configFile: loaded.file ?? "/etc/nodekeeper/nodekeeper.json",
         stateDir: loaded.config.stateDir,
         dataDirs: loaded.config.directories.map((d) => d.path),
@@ -349,6 +351,26 @@ export function buildProgram(versionText: string): Command {
       } else {
         for (const u of units) write(`# ---- ${u.name}\n${u.content}\n`);
       }
+    });
+
+  program
+    .command("verify-install")
+    .description("check the installed release: the executable against its own manifest, the files against MANIFEST, its signature; exit 0 all match, 2 something differs")
+    .option("--root <dir>", "the installation's root (default: from the executable's path, / for /usr/bin/nodekeeper)")
+    .option("--pubkey <file>", "the release's PEM public key: check MANIFEST.sig with it")
+    .action(async (opts: { root?: string; pubkey?: string }) => {
+      const path = await import("node:path");
+      const exe = process.execPath;
+      const suffix = "/usr/bin/nodekeeper";
+      const root = opts.root !== undefined ? path.resolve(opts.root) : exe.endsWith(suffix) ? exe.slice(0, -suffix.length) || "/" : null;
+      if (root === null) throw new CliError(`verify-install: ${exe} is not an installed release (/usr/bin/nodekeeper under some root): give --root DIR`, EXIT.USAGE);
+      const { verifyInstall } = await import("../commands/verify-install.js");
+      const result = await verifyInstall({ root, pubkeyFile: opts.pubkey === undefined ? undefined : path.resolve(opts.pubkey) });
+      const label = (ok: boolean | null) => (ok === true ? "OK     " : ok === false ? "DIFFERS" : "NOTE   ");
+      write(`nodekeeper verify-install: root ${result.root}\n`);
+      for (const f of result.findings) write(`${label(f.ok)} ${f.subject}: ${f.detail}\n`);
+      write(result.ok ? "verify-install: OK\n" : `verify-install: DIFFERS: ${result.differing.join(", ")}\n`);
+      process.exitCode = result.ok ? EXIT.OK : EXIT.CRITICAL;
     });
 
   program

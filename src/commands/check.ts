@@ -9,6 +9,7 @@ import type { CheckArea, CheckResult, UsageError } from "../check/checks.js";
 import type { Config } from "../config/schema.js";
 import type { Effects } from "../effects/index.js";
 import { probeComponents, selfComponent } from "../probes/components.js";
+import { selfIntegrity, withSelfIntegrity } from "../probes/self-integrity.js";
 import { probeDirectories } from "../probes/directories.js";
 import { probeSelf } from "../probes/self.js";
 import { createProbeEngine } from "../probes/engine.js";
@@ -35,12 +36,14 @@ export async function check(
   const engine = createProbeEngine({ clock: effects.clock, concurrency: config.probes.concurrency, deadlineMs: config.probes.deadlineMs });
   switch (area) {
     case "components": {
+      const integrity = selfIntegrity(config.stateDir, () => effects.clock.now());
       const [{ components }, self, maintenance] = await Promise.all([probeComponents(effects, engine, config.components), probeSelf(config, effects.clock.now()), readMaintenance(config.stateDir)]);
       // A maintenance switch that cannot be read stops remediation: a monitor must hear why.
-      const own = maintenance?.problem !== undefined
-        ? { ...selfComponent(self), status: "WARNING" as const, resultCode: CODES.MAINTENANCE_UNREADABLE, description: `maintenance mode assumed: ${maintenance.problem}` }
-        : selfComponent(self);
-      return { ok: true, result: checkComponents([own, ...components]) };
+      const own = withSelfIntegrity(selfComponent(self), await integrity);
+      const shown = maintenance?.problem !== undefined
+        ? { ...own, status: "WARNING" as const, resultCode: CODES.MAINTENANCE_UNREADABLE, description: `maintenance mode assumed: ${maintenance.problem}` }
+        : own;
+      return { ok: true, result: checkComponents([shown, ...components]) };
     }
     case "self": {
       return { ok: true, result: checkSelf(await probeSelf(config, effects.clock.now()), config.selfMonitoring) };

@@ -14,10 +14,10 @@ import { join, posix } from "node:path";
 import { writeFileAtomic } from "../state/atomic.js";
 
 export interface UnitOptions {
-  /** Absolute path of bin/nodekeeper.js. */
+  /** Absolute path of bin/nodekeeper.js, or of the release executable. */
   readonly nodekeeperPath: string;
-  /** Absolute path of the node binary. */
-  readonly nodePath: string;
+  /** Absolute path of the node binary; null for the release executable, which has node inside. */
+  readonly nodePath: string | null;
   /** Absolute path of the configuration file. */
   readonly configFile: string;
   /** The configuration's stateDir (state, outbox, lock, audit log): writable. */
@@ -84,7 +84,7 @@ export function unitOptionsProblems(options: UnitOptions): string[] {
   const problems: string[] = [];
   const paths: Array<[string, string]> = [
     ["nodekeeperPath", options.nodekeeperPath],
-    ["nodePath", options.nodePath],
+    ...(options.nodePath === null ? [] : [["nodePath", options.nodePath] as [string, string]]),
     ["configFile", options.configFile],
     ["stateDir", options.stateDir],
     ...options.dataDirs.map((d, i): [string, string] => [`dataDirs[${i}]`, d]),
@@ -154,7 +154,7 @@ export function renderUnits(options: UnitOptions): UnitFile[] {
   if (problems.length > 0) throw new RangeError(`cannot render the systemd units: ${problems.join("; ")}`);
   const t = timingFor(options.intervalSec);
   const textfile = options.textfileDir === undefined ? [] : ["--textfile", normalized(options.textfileDir)];
-  const base = [options.nodePath, options.nodekeeperPath, "--config", options.configFile];
+  const base = [...(options.nodePath === null ? [] : [options.nodePath]), options.nodekeeperPath, "--config", options.configFile];
   const exec = (args: readonly string[]) => [...base, ...args].map(execArg).join(" ");
   const hardening = hardeningLines(options);
 
@@ -277,7 +277,7 @@ function hardeningLines(options: UnitOptions): string[] {
   const stateRelative = stateDir.startsWith("/var/lib/") ? stateDir.slice("/var/lib/".length) : null;
   const useStateDirectory = stateRelative !== null && /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(stateRelative)
     && !stateRelative.split("/").some((s) => s === "." || s === "..");
-  const inHome = [options.nodePath, options.nodekeeperPath, options.configFile, stateDir, ...dataDirs, ...(textfileDir === null ? [] : [textfileDir])]
+  const inHome = [...(options.nodePath === null ? [] : [options.nodePath]), options.nodekeeperPath, options.configFile, stateDir, ...dataDirs, ...(textfileDir === null ? [] : [textfileDir])]
     .map(normalized)
     .filter((p) => HOME_ROOTS.some((root) => under(p, root)));
   const group = options.group ?? options.user;

@@ -45,6 +45,8 @@ export const CODES = {
   SELF_APPLY_FAILED: 146,
   SELF_STATE_UNREADABLE: 147,
   MAINTENANCE_UNREADABLE: 148,
+  SELF_EXECUTABLE_CHANGED: 149,
+  SELF_EXECUTABLE_UNREADABLE: 150,
   // 2xx: directories
   DIR_MISSING: 201,
   DIR_NOT_A_DIRECTORY: 202,
@@ -90,6 +92,8 @@ export const COMPONENT_AND_DIRECTORY_CODES: readonly ResultCode[] = [
   { code: 146, name: "SELF_APPLY_FAILED", status: "WARNING", meaning: "An action of the last cycle failed (it is retried next cycle); the description has the error. See `nodekeeper status` for what is left." },
   { code: 147, name: "SELF_STATE_UNREADABLE", status: "UNKNOWN", meaning: "nodekeeper's record of its own cycles (self.json in the state folder) cannot be read, so its own health is unknown until the next cycle rewrites it." },
   { code: 148, name: "MAINTENANCE_UNREADABLE", status: "WARNING", meaning: "nodekeeper's maintenance switch exists but cannot be read (owner, permissions) or parsed: maintenance is assumed on and no remediation runs." },
+  { code: 149, name: "SELF_EXECUTABLE_CHANGED", status: "ERROR", meaning: "nodekeeper's own executable no longer matches the manifest of its hash it was built with: it was changed after the release build (tampering, a bad copy, disk corruption). Run `nodekeeper verify-install --pubkey FILE` and reinstall the package." },
+  { code: 150, name: "SELF_EXECUTABLE_UNREADABLE", status: "UNKNOWN", meaning: "nodekeeper could not read its own executable to check it against its manifest; the description has the error." },
   { code: 201, name: "DIR_MISSING", status: "ERROR", meaning: "The directory does not exist." },
   { code: 202, name: "DIR_NOT_A_DIRECTORY", status: "ERROR", meaning: "The path exists but is not a directory." },
   { code: 203, name: "DIR_PERMISSION_DENIED", status: "ERROR", meaning: "nodekeeper may not read or write the directory (permission denied)." },

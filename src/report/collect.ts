@@ -16,6 +16,7 @@ import type { DirectoryResult } from "../probes/directories.js";
 import { createProbeEngine } from "../probes/engine.js";
 import type { ProbeTiming } from "../probes/engine.js";
 import { resolveNodeIp } from "../probes/node-ip.js";
+import { selfIntegrity, withSelfIntegrity } from "../probes/self-integrity.js";
 import { probeConnectivity } from "../probes/connectivity/index.js";
 import type { PeerConnectivity } from "../probes/connectivity/index.js";
 import { fallbackFacts, probeNodeFacts, withServerUnit } from "../probes/node-facts.js";
@@ -56,6 +57,8 @@ export async function collect(effects: Effects, config: Config, options: Collect
     concurrency: config.probes.concurrency,
     deadlineMs: config.probes.deadlineMs,
   });
+  // The release executable against its own manifest (a full hash at most once an hour): alongside the probes.
+  const integrity = selfIntegrity(config.stateDir, () => effects.clock.now());
   const componentsPromise = probeComponents(effects, engine, config.components);
   const nodeIpPromise = resolveNodeIp(config.nodeIp, config.missionControl.url);
   const cassandraBudget = () => Math.max(0, engine.deadlineAt - effects.clock.monotonic());
@@ -95,7 +98,7 @@ export async function collect(effects: Effects, config: Config, options: Collect
     generatedAt: new Date(effects.clock.now()).toISOString(),
     nodeIp,
     components: [
-      selfComponent(self),
+      withSelfIntegrity(selfComponent(self), await integrity),
       // The server's version is its buildVersion (Cluster API) where no version source says otherwise.
       ...components.components.map((c) => c === serverComponent && c.version === null && nodeFacts.serverVersion !== null
         ? withoutVersionNote({ ...c, version: nodeFacts.serverVersion })

@@ -9,7 +9,8 @@
  * and the end); CPU seconds and nodetool runs per cycle.
  *
  * Env: NK_BENCH_CYCLES (1000), NK_BENCH_COLD (15 runs each),
- * NK_BENCH_SKIP=connectivity (skip the 1,000-peer row, about a minute),
+ * NK_BENCH_SKIP=connectivity (skip the 1,000-peer row, about a minute) or
+ * release (skip the release executable's cold starts),
  * NK_BENCH_ONLY=cold (only the cold starts) or cycles (only the 1,000 cycles).
  */
 import { spawn } from "node:child_process";
@@ -232,6 +233,8 @@ async function main(): Promise<void> {
   // "cycles": only the long run (memory investigations); "cold": only the cold starts (start-up work)
   const only = process.env["NK_BENCH_ONLY"];
   if (only !== "cycles") await coldStart();
+  // The release executable (test/bench/release-cold.ts); NK_BENCH_SKIP=release skips it.
+  if (only !== "cycles" && process.env["NK_BENCH_SKIP"] !== "release") await (await import("./release-cold.js")).releaseColdStart(row, envInt("NK_BENCH_COLD", 15));
   if (only === undefined) {
     await cycleAgainstSlowestProbe();
     await runPeakRss();
