@@ -187,3 +187,24 @@ test("the test's exposition parser is strict: it refuses what node_exporter woul
   assert.throws(() => assertNamingConventions(parseExposition("# HELP nodekeeper_x_ms Latency in ms.\n# TYPE nodekeeper_x_ms gauge\nnodekeeper_x_ms 1\n")), /base units/);
   assert.throws(() => assertNamingConventions(parseExposition("# HELP nodekeeper_x_total Things counted.\n# TYPE nodekeeper_x_total gauge\nnodekeeper_x_total 1\n")), /_total exactly on counters/);
 });
+
+test("self-monitoring figures: the nodekeeper_self_* gauges, valid exposition, base units, unknown values left out", () => {
+  const self = {
+    recorded: true, lastCycleAt: "2026-12-07T12:00:00.000Z", lastCycleDurationMs: 1_250, cycleDeadlineMs: 50_000,
+    consecutiveUndelivered: 4, outboxDepth: 4, lastApplyError: { at: "2026-12-07T11:00:00.000Z", action: "stop-server local", message: "exit 1" },
+    applyFailedLastCycle: true, lastDeliveredAt: null, sinceLastDeliveryMs: null,
+  };
+  const families = parseExposition(renderMetrics({ ...INPUT, self }));
+  assertNamingConventions(families);
+  const value = (name: string) => families.get(name)?.samples[0]?.value;
+  assert.equal(value("nodekeeper_self_last_cycle_duration_seconds"), 1.25);
+  assert.equal(value("nodekeeper_self_cycle_deadline_seconds"), 50);
+  assert.equal(value("nodekeeper_self_undelivered_cycles"), 4);
+  assert.equal(value("nodekeeper_self_outbox_reports"), 4);
+  assert.equal(value("nodekeeper_self_apply_failed"), 1);
+  assert.equal(value("nodekeeper_self_last_apply_error_timestamp_seconds"), Date.parse("2026-12-07T11:00:00Z") / 1000);
+  assert.equal(families.has("nodekeeper_self_last_delivery_age_seconds"), false, "never delivered: absent, not 0");
+  // Nothing recorded yet: no self family at all.
+  const none = parseExposition(renderMetrics({ ...INPUT, self: { ...self, recorded: false } }));
+  assert.equal([...none.keys()].some((k) => k.startsWith("nodekeeper_self_")), false);
+});
