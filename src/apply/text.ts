@@ -1,5 +1,5 @@
 /** Text from commands and servers, made safe for one log or status line (the one sanitizer: src/effects/text.ts). */
-import { cleanText } from "../effects/text.js";
+import { cleanText } from "../contract/text.js";
 
 /** Control characters (newlines included) become spaces; escape sequences and other control characters go. */
 export function printable(text: string): string {

@@ -10,7 +10,7 @@
  * many, and runs them one at a time.
  */
 import type { ProcessRunner, RunResult } from "../effects/process.js";
-import { cleanLines } from "../effects/text.js";
+import { cleanLines } from "../contract/text.js";
 import { clip, type ParseResult } from "./parse/common.js";
 import { classifyNodetoolFailure, meaningfulLines } from "./parse/failure.js";
 

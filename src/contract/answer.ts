@@ -4,7 +4,7 @@
  * a missing or mistyped required field rejects the whole answer.
  */
 import * as z from "zod";
-import { cleanDeep, cleanText } from "../effects/text.js";
+import { cleanDeep, cleanText } from "./text.js";
 
 export const MAX_RESPONSE_BYTES = 1024 * 1024; // 1 MiB, contract section 1
 

@@ -7,7 +7,7 @@
  * Every string is cleaned of control characters and capped (src/effects/text.ts).
  */
 import type { Logger } from "pino";
-import { cleanDeep, cleanText, redactDeep, redactText } from "./text.js";
+import { cleanDeep, cleanText, redactDeep, redactText } from "../contract/text.js";
 
 export type { Logger };
 

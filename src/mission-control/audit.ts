@@ -27,7 +27,7 @@
 import { open, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { AuditConfig } from "../config/mission-control.js";
-import { cleanDeep, redactDeep } from "../effects/text.js";
+import { cleanDeep, redactDeep } from "../contract/text.js";
 import { ensureDir } from "../state/atomic.js";
 import { handOver, ownerFor } from "../state/owner.js";
 

@@ -59,7 +59,7 @@ import type { Instructions } from "../contract/answer.js";
 import { classifyAnswer, healthUrl, isFinal, postWithRetries } from "./sender.js";
 import type { AttemptRecord, Disposition, SendResult } from "./sender.js";
 import { readSecretFile } from "../config/secret-file.js";
-import { cleanDeep, cleanText } from "../effects/text.js";
+import { cleanDeep, cleanText } from "../contract/text.js";
 import { codeOf, readBearerToken, redactSecrets } from "./token.js";
 
 export interface ExchangeDeps {

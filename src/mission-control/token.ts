@@ -4,7 +4,7 @@
  */
 import { readSecretFile } from "../config/secret-file.js";
 import type { TokenRead } from "../config/secret-file.js";
-import { redactText } from "../effects/text.js";
+import { redactText } from "../contract/text.js";
 
 export { codeOf } from "../config/secret-file.js";
 export type { TokenRead } from "../config/secret-file.js";

@@ -48,7 +48,7 @@ import type { NodeState } from "../contract/report.js";
 import { HttpError } from "../effects/http.js";
 import type { HttpClient } from "../effects/http.js";
 import { readSecretFile } from "../config/secret-file.js";
-import { cleanText } from "../effects/text.js";
+import { cleanText } from "../contract/text.js";
 import type { ComponentResult } from "./components.js";
 import { errorMessage } from "./engine.js";
 import { pick } from "./json-path.js";

@@ -6,7 +6,7 @@
  * and one with a unit file is UNKNOWN, said plainly.
  */
 import type { ProcessRunner } from "../effects/process.js";
-import { cleanText } from "../effects/text.js";
+import { cleanText } from "../contract/text.js";
 import { CODES, OK } from "../contract/result-codes.js";
 import type { Status } from "../contract/status.js";
 

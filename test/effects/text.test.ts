@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { cleanDeep, cleanLines, cleanText, redactDeep, redactText } from "../../src/effects/text.js";
+import { cleanDeep, cleanLines, cleanText, redactDeep, redactText } from "../../src/contract/text.js";
 import { randomBytes } from "node:crypto";
 
 const CONTROL = /[\p{Cc}\p{Cf}]/u;
