@@ -33,6 +33,8 @@ export interface CycleResult {
   readonly exchange: ExchangeOutcome | null;
   readonly apply: ApplyOutcome | null;
   readonly durationMs: number;
+  /** Set when the cycle could not take its lock (run stops feeding the watchdog after a few). */
+  readonly lockProblem?: "busy" | "error";
 }
 
 export interface CycleOptions {
@@ -82,8 +84,9 @@ export async function runCycle(effects: Effects, config: Config, options: CycleO
       ? `another cycle holds the lock: ${lock.holder ? describeHolder(lock.holder) : "unknown holder"}`
       : `cannot take the cycle lock: ${lock.message}`;
     logger.warn({ lock: lock.status }, summary);
-    return { exitCode, summary, snapshot: null, report: null, exchange: null, apply: null, durationMs: elapsed() };
+    return { exitCode, summary, snapshot: null, report: null, exchange: null, apply: null, durationMs: elapsed(), lockProblem: lock.status };
   }
+  if (lock.tookOverFrom) logger.warn({ lock: "taken-over" }, `took over the cycle lock: ${lock.tookOverFrom.why}`);
   try {
     const phase = (name: string, since: number) => logger.debug({ phase: name, ms: Math.round(effects.clock.monotonic() - since) }, "cycle phase");
     let mark = effects.clock.monotonic();
@@ -142,7 +145,8 @@ export async function runCycle(effects: Effects, config: Config, options: CycleO
       snapshot, report, exchange: outcome, apply, durationMs: elapsed(),
     };
   } finally {
-    await lock.lock.release();
+    const released = await lock.lock.release();
+    if (!released.ok) logger.error({ lock: "release-failed" }, `${released.error}; the next cycle takes it over`);
   }
 }
 

@@ -33,6 +33,9 @@ export interface RunSummary {
   readonly lastExitCode: number | null;
 }
 
+/** Cycles in a row without the lock before `run` lets systemd's watchdog restart it. */
+export const LOCK_FAILURES_BEFORE_RESTART = 3;
+
 export async function runLoop(effects: Effects, config: Config, options: RunOptions): Promise<RunSummary> {
   const { logger, stop, intervalMs } = options;
   const offset = nodeOffsetMs(config.nodeId, intervalMs);
@@ -40,6 +43,7 @@ export async function runLoop(effects: Effects, config: Config, options: RunOpti
   const notify = process.env["NOTIFY_SOCKET"] ? (state: string) => sdNotify(effects, state, logger) : null;
   let cycles = 0;
   let lastExitCode: number | null = null;
+  let lockFailures = 0;
   logger.info({ intervalMs, offsetMs: offset }, `run: a cycle every ${intervalMs / 1000} s, at ${(offset / 1000).toFixed(1)} s past each boundary`);
   let first = true;
   while (!stop.aborted && (options.maxCycles === undefined || cycles < options.maxCycles)) {
@@ -61,9 +65,17 @@ export async function runLoop(effects: Effects, config: Config, options: RunOpti
     await options.afterCycle?.(result).catch((error: unknown) => logger.warn({ err: error }, "after-cycle step failed"));
     // Run as root: files a cycle's children made in the state folder go to its owner (src/state/owner.ts).
     await adoptStateFiles(config.stateDir);
+    // A loop that cannot take its lock cycle after cycle does nothing useful: stop
+    // feeding the watchdog so that systemd restarts it (and says why in the journal).
+    lockFailures = result.lockProblem ? lockFailures + 1 : 0;
+    if (lockFailures === LOCK_FAILURES_BEFORE_RESTART) {
+      logger.error({ lockFailures, lock: result.lockProblem },
+        `run: the cycle lock could not be taken for ${lockFailures} cycles in a row (${result.summary}); ` +
+        (notify ? "no longer feeding the systemd watchdog, so that systemd restarts nodekeeper" : "not under systemd's watchdog: restart nodekeeper if this lasts"));
+    }
     if (notify) {
       if (cycles === 1) await notify("READY=1");
-      await notify("WATCHDOG=1");
+      if (lockFailures < LOCK_FAILURES_BEFORE_RESTART) await notify("WATCHDOG=1");
     }
   }
   if (notify) await notify("STOPPING=1");

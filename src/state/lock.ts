@@ -21,9 +21,13 @@
  * the one judged stale; if another process took it over first, its lock is
  * put back and this attempt starts over.
  *
- * Release removes the file only if it still holds our `lockId`. Nothing here
- * throws: failures come back as `{status: "error"}` (not "busy": exit code 75
- * must mean that another cycle runs).
+ * Release removes the file only if it still holds our `lockId`, tries twice,
+ * and says when it failed (the caller logs it). A lock that this very process
+ * left behind (same pid, start time and boot id, and not one it holds now: a
+ * release that failed) is recognised as such and taken over, so a long-lived
+ * `run` cannot lock itself out for good. Nothing here throws: failures come
+ * back as `{status: "error"}` (not "busy": exit code 75 must mean that
+ * another cycle runs).
  *
  * Limits: the state directory must be local to the node (pids and boot ids
  * mean nothing across machines).
@@ -58,9 +62,14 @@ export interface LockInfo {
 export interface CycleLock {
   readonly path: string;
   readonly holder: LockHolder;
-  /** Removes the lock if it is still ours. Never throws. */
-  release(): Promise<void>;
+  /** Removes the lock if it is still ours. Never throws: a failure is returned, for the log. */
+  release(): Promise<LockRelease>;
 }
+
+export type LockRelease = { ok: true } | { ok: false; error: string };
+
+/** The lockIds this process holds now: a record with our pid and another lockId was left by a failed release. */
+const heldHere = new Set<string>();
 
 export type LockAttempt =
   | { held: true; status: "acquired"; lock: CycleLock; tookOverFrom: { holder: LockHolder | null; why: string } | null }
@@ -108,9 +117,14 @@ async function readProcStat(pid: number | "self"): Promise<ProcStat | null> {
 }
 
 /** Why the holder cannot be running, or null when it may be. */
-async function whyStale(holder: LockHolder, ourBootId: string | null): Promise<string | null> {
+async function whyStale(holder: LockHolder, ourBootId: string | null, self: ProcStat | null = null): Promise<string | null> {
   if (holder.bootId !== null && ourBootId !== null && holder.bootId !== ourBootId) {
     return "taken before the last reboot";
+  }
+  // This very process (pid, start time and boot id all ours), but not a lock it holds now: a release that failed.
+  if (holder.pid === process.pid && self !== null && holder.startTime === self.startTime && holder.bootId !== null &&
+      holder.bootId === ourBootId && !heldHere.has(holder.lockId)) {
+    return `left by this process (pid ${process.pid}) after a release that failed`;
   }
   try {
     process.kill(holder.pid, 0); // signal 0: existence check only
@@ -229,6 +243,7 @@ export async function acquireCycleLock(stateDir: string, info: LockInfo): Promis
     let tookOverFrom: { holder: LockHolder | null; why: string } | null = null;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       if (await createLock(path, tmp, content)) {
+        heldHere.add(lockId);
         await fsyncDir(stateDir).catch(() => undefined); // durability of the name only; the lock works without
         return { held: true, status: "acquired", lock: makeLock(path, holder), tookOverFrom };
       }
@@ -236,7 +251,7 @@ export async function acquireCycleLock(stateDir: string, info: LockInfo): Promis
       if (current.kind === "absent") continue; // released meanwhile
       let why: string;
       if (current.kind === "ok") {
-        const stale = await whyStale(current.holder, bootId);
+        const stale = await whyStale(current.holder, bootId, self);
         if (stale === null) {
           return {
             held: false, status: "busy", holder: current.holder,
@@ -272,20 +287,26 @@ function makeLock(path: string, holder: LockHolder): CycleLock {
     path,
     holder,
     async release() {
-      if (released) return;
+      if (released) return { ok: true };
       released = true;
-      await releaseCycleLock(path, holder.lockId);
+      // Once more after a failure (a passing I/O error); what is left after that the next acquire repairs (whyStale).
+      let result = await releaseCycleLock(path, holder.lockId);
+      if (!result.ok) result = await releaseCycleLock(path, holder.lockId);
+      heldHere.delete(holder.lockId);
+      return result;
     },
   };
 }
 
-/** Removes the lock at `path` if it still holds `lockId`. Never throws. */
-export async function releaseCycleLock(path: string, lockId: string): Promise<void> {
+/** Removes the lock at `path` if it still holds `lockId`. Never throws: a failure is returned. */
+export async function releaseCycleLock(path: string, lockId: string): Promise<LockRelease> {
   try {
     const current = await readLock(path);
     if (current.kind === "ok" && current.holder.lockId === lockId) await rm(path, { force: true });
-  } catch {
-    // Unreadable now: leave it; the next cycle sees our pid gone and takes it over.
+    return { ok: true };
+  } catch (error) {
+    // Left in place: the next acquire, here or in another process, sees it is stale and takes it over.
+    return { ok: false, error: `cannot release the lock ${path}: ${(error as Error).message}` };
   }
 }
 

@@ -142,3 +142,20 @@ test("a state directory that cannot be made is an error, not 'busy'", async () =
   assert.equal(attempt.held, false);
   assert.equal(attempt.status, "error");
 });
+
+test("a lock this very process left behind (a release that failed) is taken over, not 'busy' forever (issue 15 item 7)", async () => {
+  const dir = tempDir("nk-lock-");
+  const first = await acquireCycleLock(dir, { command: "run" });
+  assert.ok(first.held);
+  const left = readFileSync(join(dir, LOCK_FILE), "utf8");
+  assert.deepEqual(await first.lock.release(), { ok: true });
+  // What a release that failed leaves: our own record, still in place.
+  writeFileSync(join(dir, LOCK_FILE), left);
+  const again = await acquireCycleLock(dir, { command: "run" });
+  assert.ok(again.held, JSON.stringify(again));
+  assert.match(again.tookOverFrom?.why ?? "", new RegExp(`left by this process \\(pid ${process.pid}\\) after a release that failed`));
+  // While this process really holds it, it is busy, as before.
+  const third = await acquireCycleLock(dir, { command: "run" });
+  assert.equal(third.status, "busy");
+  assert.deepEqual(await again.lock.release(), { ok: true });
+});
