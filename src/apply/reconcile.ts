@@ -32,8 +32,9 @@
  *    - quorum-override: when the wanted value (the configured level or UNSET)
  *      differs, and for a level also after a server restart (another start
  *      identity, or the server seen down), or every 10 min when the server's
- *      start identity is unknown; the server API actions wait only while the
- *      local server is known down (unit inactive, API refusing connections);
+ *      start identity is unknown (a re-assert is sent once the server runs
+ *      again, not while it starts up); the server API actions wait only while
+ *      the local server is known down (unit inactive, API refusing connections);
  *    - cassandra-repair: see "one node at a time" below.
  *    A failed action is retried in later cycles, after 1, 2, 4... min (up to
  *    `retryMaxDelayMs`); a new target starts afresh.
@@ -504,7 +505,11 @@ export function planCycle(input: PlanInput): Plan {
       }
     }
     if (why !== null) {
-      const blockers = serverApiBlocker !== null ? [serverApiBlocker] : [];
+      // A re-assert after a restart waits until the server runs again (not
+      // while it starts up): serverSeenDown keeps it due until then; sent once.
+      const reassert = q !== null && q.value === level;
+      const blockers = serverApiBlocker !== null ? [serverApiBlocker]
+        : reassert && facts.serverRunning === false ? ["asserted again once the server runs: it restarted and does not run yet"] : [];
       const reason = why;
       consider("quorum-override", level, blockers, () => ({
         kind: "quorum-override", target: level, level,

@@ -7,6 +7,16 @@
  *   PUT {server.url}/api/v1.0/onpremise/nodeManagement/cassandraQuorumOverride/{level | UNSET}
  *       no body
  *
+ * Where these paths come from: CONTRACT.md section 2 fixes them. They are not
+ * in the public Cluster API v1 documentation (searched: the Cluster v1 pages
+ * list GET /api/v1.0/onpremise/cluster, GET and POST .../cluster/configuration,
+ * .../cluster/configuration/status/{requestedAt}; "Configure cluster nodes
+ * responsibilities" there is POST .../cluster/configuration with per-node
+ * webUI/agent flags, https://docs.dynatrace.com/managed/shortlink/api-cluster-post-nodes-responsibilities,
+ * which is not Mission Control's responsibility override). Nothing documented
+ * to check them against, so they stay as the contract says, and every non-2xx
+ * answer is a failure shown with its status and retried with back-off.
+ *
  * TLS through the HTTP effect: certificates are verified, `server.caFile` adds
  * a CA bundle. With `server.tokenFile`, its content (trimmed) goes in
  * `Authorization: Api-Token <token>`, the scheme of the server's

@@ -153,3 +153,34 @@ test("a whole cycle over HTTPS with server.caFile", async () => {
     await w.close();
   }
 });
+
+test("no waiting on a guess: unknown facts PUT and re-assert nothing extra; an operationState that left RUNNING and came back re-asserts once", async () => {
+  const w = await makeWorld();
+  try {
+    const puts = () => w.api.requests.map((r) => r.url);
+    const quorumOn = () => instructions(nextReportId(), { cassandraQuorumOverride: true });
+    // The facts did not parse (serverRunning unknown), the unit runs (a start identity): the PUTs go out.
+    const unknown = { serverRunning: null, serverDown: null, serverStartedAt: "unit:0000000000000000000000000000000a" } as const;
+    const first = await w.cycle({ answer: quorumOn(), facts: unknown });
+    assert.deepEqual(first.pending, [], "nothing waits for the server");
+    assert.deepEqual(puts(), [RESP, `${QUORUM}/CL_LOCAL_QUORUM`]);
+    for (let i = 0; i < 3; i++) {
+      w.clock.advance(MIN);
+      await w.cycle({ answer: null, facts: unknown });
+    }
+    assert.equal(puts().length, 2, "unknown is not down: no re-assert every cycle");
+
+    // operationState STARTUP (not RUNNING, not known down), then RUNNING again, same unit run.
+    w.clock.advance(MIN);
+    await w.cycle({ answer: null, facts: { ...unknown, serverRunning: false } });
+    assert.equal(puts().length, 2);
+    w.clock.advance(MIN);
+    const back = await w.cycle({ answer: null, facts: { ...unknown, serverRunning: true } });
+    assert.match(back.done[0]?.reason ?? "", /the server was down since the override was set/);
+    w.clock.advance(MIN);
+    await w.cycle({ answer: null, facts: { ...unknown, serverRunning: true } });
+    assert.deepEqual(puts(), [RESP, `${QUORUM}/CL_LOCAL_QUORUM`, `${QUORUM}/CL_LOCAL_QUORUM`], "exactly one re-assert");
+  } finally {
+    await w.close();
+  }
+});
