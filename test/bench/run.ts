@@ -216,9 +216,10 @@ async function manyCycles(): Promise<void> {
   const own = (end.cpu.user + end.cpu.system - s.cpu.user - s.cpu.system) / 1_000 / cycles;
   const children = (end.children - s.children) / cycles;
   row({ name: "CPU per cycle: nodekeeper itself", value: Math.round(own * 10) / 10, unit: "ms", reference: `children ${children.toFixed(1)} ms (fake nodetool/systemctl)` });
-  row({ name: "nodetool runs per cycle (first ten cycles, cold cache)", value: nodetoolAfterTen / 10, unit: "runs", target: "≤ 2", ok: nodetoolAfterTen / 10 <= 2 });
+  // Issue 17: the first cycle reads every fact (≤ 9 runs), then ≤ 2.5 a cycle: (9 + 9 × 2.5) / 10.
+  row({ name: "nodetool runs per cycle (first ten cycles, cold cache)", value: nodetoolAfterTen / 10, unit: "runs", target: "≤ 3.15", ok: nodetoolAfterTen / 10 <= 3.15 });
   const total = readFileSync(node.nodetoolLog, "utf8").split("\n").filter(Boolean).length;
-  row({ name: `nodetool runs per cycle (all ${cycles + WARM} cycles)`, value: Math.round((total / (cycles + WARM)) * 100) / 100, unit: "runs", target: "≤ 2", ok: total / (cycles + WARM) <= 2 });
+  row({ name: `nodetool runs per cycle (all ${cycles + WARM} cycles)`, value: Math.round((total / (cycles + WARM)) * 100) / 100, unit: "runs", target: "≤ 2.5", ok: total / (cycles + WARM) <= 2.5 });
 }
 
 async function runPeakRss(): Promise<void> {
@@ -244,6 +245,7 @@ async function main(): Promise<void> {
     }
   }
   if (only !== "cold") await manyCycles();
+  if (only === undefined) for (const r of await (await import("./cassandra-freshness.js")).run()) row(r);
   const w = (s: string, n: number) => s.padEnd(n);
   const lines = [
     `| ${w("measure", 58)} | ${w("value", 10)} | ${w("reference", 34)} | ${w("ratio", 6)} | ${w("target", 16)} | ok |`,

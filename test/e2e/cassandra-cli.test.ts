@@ -25,12 +25,12 @@
  * namespace. Without namespace support the namespace tests are skipped, never
  * run outside one.
  *
- * Order of runs: a `report` cycle starts at most `cassandra.maxRunsPerCycle`
- * (2) JVMs, `status` and the most overdue fact, so on a fresh state folder the
- * hints and the repair sources arrive over several cycles (the JVM-budget test
- * shows that). Each version test therefore first runs `status --json --fresh`
- * (reads every fact now and fills the cache), then `report --dry-run`, which
- * must give the same answer from `status` plus the cache, with one JVM.
+ * Order of runs (issue 17): the first cycle on a fresh state folder reads
+ * every fact of the report (at most 9 JVMs), later cycles at most 2.5 JVMs on
+ * average (the JVM-budget test shows that). Each version test first runs
+ * `status --json --fresh` (reads every fact now and fills the cache), then
+ * `report --dry-run`, which must give the same answer from `status` plus the
+ * cache.
  *
  * Samples: 3.11 and 4.1 are the shared ones (../shared/nodetool); their `info`
  * is served as the sample's text with this ring's host ID (the 3.11 sample's
@@ -131,7 +131,9 @@ function sorted<T>(rows: T[]): T[] {
 
 // Independent nodes (own folders, own fake nodetool log): run side by side, the long JVM-budget run first.
 describe("issue 3 through the CLI", { concurrency: 3 }, () => {
-  test("JVM budget: ten consecutive report --dry-run cycles start at most 20 nodetool JVMs", needsNetns, async (t) => {
+  // Issue 17 replaced issue 3's budget (at most 2 JVMs a cycle, facts trickling in over cycles): the first
+  // cycle reads every fact (at most 9 JVMs), the cycles after it at most 2.5 JVMs each on average.
+  test("JVM budget: ten consecutive report --dry-run cycles: at most 9 JVMs in the first, at most 2.5 a cycle after it", needsNetns, async (t) => {
     const s = SCENARIOS["4.1"];
     const peers = scenarioPeers(s);
     const node = cassandraNode({ map: s.map, peers: peers.map((p) => p.config) });
@@ -148,10 +150,9 @@ describe("issue 3 through the CLI", { concurrency: 3 }, () => {
     const figure = `JVM budget: ${total} nodetool invocations in 10 report --dry-run cycles (per cycle: ${perRun.join(", ")})`;
     t.diagnostic(figure);
     console.log(figure);
-    assert.ok(total <= 20, figure);
-    assert.ok(perRun.every((n) => n >= 1 && n <= 2), figure);
-    // By the last cycle every fact came from the cache: only `status` ran, and the body is complete.
-    assert.equal(perRun[9], 1, figure);
+    assert.ok((perRun[0] ?? 0) <= 9, figure);
+    assert.ok(perRun.slice(1).reduce((a, b) => a + b, 0) / 9 <= 2.5, figure);
+    assert.ok(perRun.every((n) => n >= 1 && n <= 9), figure);
     assert.ok(body);
     assert.equal(body.cassandraRepairState, s.repairState);
     assert.deepEqual(
@@ -194,7 +195,9 @@ describe("issue 3 through the CLI", { concurrency: 3 }, () => {
         );
         assert.equal(c.repairState, s.repairState, c.repairDetail);
         assert.equal(c.totalHints, s.hints === null ? null : Object.values(s.hints).reduce((a, b) => a + b, 0));
-        assert.deepEqual(c.facts.filter((f) => f.source === "none"), [], "every fact of this version was read");
+        // Every fact of this version was read, but the supplementary ones (issue 17: at most 9 runs; netstats and
+        // compactionstats are no repair source where repair_admin exists, and come in the next cycle).
+        assert.deepEqual(c.facts.filter((f) => f.source === "none" && f.name !== "netstats" && f.name !== "compactionstats"), [], "every fact of this version was read");
         // The ring states reach the peer table; connectivity ran inside the namespace,
         // where nothing listens: every view of every peer (10.x included) refused on its lo.
         for (const p of view.connectivity.peers) {
@@ -224,8 +227,11 @@ describe("issue 3 through the CLI", { concurrency: 3 }, () => {
           body.connectivityMetrics.map((m) => [m.nodeId, m.cassandraHints, m.hostConnected, m.serverConnected, m.cassandraConnected]),
           peers.map((p) => [p.nodeId, expectedHints(s, p.ring.address), false, false, false]),
         );
-        // Every fact was fresh in the cache: the cycle started one JVM, for `status`.
-        assert.deepEqual(nodetoolCalls(node.log).slice(before).map((call) => call.argv.join(" ")), ["status"]);
+        // Every fact of the report was fresh in the cache: the cycle ran `status`, and only the supplementary
+        // facts the 9-run fresh read had no room for (issue 17).
+        const next = nodetoolCalls(node.log).slice(before).map((call) => call.argv.join(" "));
+        assert.equal(next[0], "status");
+        assert.deepEqual(next.slice(1).filter((a) => a !== "netstats" && a !== "compactionstats"), [], next.join(", "));
       });
     }
   });

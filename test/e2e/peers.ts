@@ -117,6 +117,7 @@ export const SCENARIOS: Readonly<Record<Version, CassandraScenario>> = {
       netstats: "4.0/netstats-idle.txt",
       describecluster: "4.0/describecluster-ownership-error.txt",
       repair_admin: "4.0/repair_admin-list-all-failed.txt",
+      "repair_admin summarize-repaired": { stdoutText: "no stats\n" }, // issue 17: no incremental repair history
       listpendinghints: unsupported("4.0/listpendinghints-unsupported.txt"),
     },
     repairState: "FAILED",
@@ -146,6 +147,7 @@ export const SCENARIOS: Readonly<Record<Version, CassandraScenario>> = {
       netstats: "4.1/netstats-idle.txt",
       describecluster: "4.1/describecluster-healthy-mixed-versions.txt",
       repair_admin: "4.1/repair_admin-list-running.txt",
+      "repair_admin summarize-repaired": { stdoutText: "no stats\n" }, // issue 17: no incremental repair history
       listpendinghints: "4.1/listpendinghints-several.txt",
     },
     repairState: "RUNNING",
@@ -166,6 +168,7 @@ export const SCENARIOS: Readonly<Record<Version, CassandraScenario>> = {
       netstats: "5.0/netstats-idle.txt",
       describecluster: "5.0/describecluster-note.txt",
       repair_admin: "5.0/repair_admin-list-empty.txt",
+      "repair_admin summarize-repaired": { stdoutText: "no stats\n" }, // issue 17: no incremental repair history
       listpendinghints: "5.0/listpendinghints-multidc-down.txt",
     },
     repairState: "RUNNING",
