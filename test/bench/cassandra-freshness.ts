@@ -13,7 +13,7 @@
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { CassandraConfigSchema } from "../../src/cassandra/config.js";
+import { CassandraConfigSchema } from "../../src/config/cassandra.js";
 import { probeCassandra, type FactName } from "../../src/cassandra/probe.js";
 import { tempDir } from "../helpers/cli.js";
 import { FakeClock, ScriptedRunner, fixture, type Script } from "../cassandra/support.js";
