@@ -5,6 +5,7 @@
  * units are read in one `systemctl` run for all of them.
  */
 import type { Component, StatusSource, VersionSource } from "../config/schema.js";
+import { cleanText } from "../contract/text.js";
 import type { Effects } from "../effects/index.js";
 import { HttpError } from "../effects/http.js";
 import type { HttpClient } from "../effects/http.js";
@@ -118,13 +119,15 @@ export async function probeComponents(
           : Promise.resolve<VersionPart>({ version: null, note: "no version source configured" });
         const [{ identity, ...status }, version] = await Promise.all([statusPromise, versionPromise]);
         const insecure = "insecureSkipVerify" in component.status && component.status.insecureSkipVerify;
+        // Command output and HTTP bodies are text from outside: cleaned and capped (src/effects/text.ts).
         return {
           name: component.name,
           ...status,
           ...(identity ? { unit: identity } : {}),
-          version: version.version,
+          description: cleanText(status.description),
+          version: version.version === null ? null : cleanText(version.version, 128),
           ...(version.version === null ? { versionNote: version.note } : {}),
-          ...(insecure ? { insecure: true, description: `${status.description} [TLS verification OFF by configuration]` } : {}),
+          ...(insecure ? { insecure: true, description: `${cleanText(status.description)} [TLS verification OFF by configuration]` } : {}),
         };
       }),
     );
