@@ -59,8 +59,12 @@ export interface ApplyInput {
   readonly nodeId: string;
   readonly remediation: RemediationConfig;
   readonly server: ServerApiConfig;
-  /** null: nothing new this cycle (204, not delivered, or rejected by the sender). */
-  readonly answer: { readonly reportId: string; readonly instructions: Instructions } | null;
+  /**
+   * null: nothing new this cycle (204, not delivered, or rejected by the sender).
+   * `confirms`: the answer is to this cycle's own report, generated within the
+   * confirmation window: only such an answer counts toward a stop (reconcile.ts).
+   */
+  readonly answer: { readonly reportId: string; readonly instructions: Instructions; readonly confirms: boolean } | null;
   readonly facts: ApplyFacts;
   readonly mode: CycleMode;
 }
@@ -152,11 +156,12 @@ export async function applyCycle(deps: ApplyDeps, input: ApplyInput): Promise<Ap
     }
 
     const now = deps.clock.now();
-    const repairObservation = await observeRepair(state.repair, paths, now, config);
+    const nowBoot = deps.clock.boot();
+    const repairObservation = await observeRepair(state.repair, paths, { wallMs: now, boot: nowBoot }, config);
     const repairDoneMarker = await exists(paths.doneMarkerFile);
     const plan = planCycle({
       state, answer: input.answer, clusterId: input.clusterId, nodeId: input.nodeId, facts: input.facts,
-      repairObservation, repairDoneMarker, config, mode, now, paths, newRepairRunId: newRunId(),
+      repairObservation, repairDoneMarker, config, mode, now, nowBoot, paths, newRepairRunId: newRunId(),
     });
 
     // A dry run keeps nothing, so its state changes are not news: only its would-run lines are audited.
@@ -171,7 +176,7 @@ export async function applyCycle(deps: ApplyDeps, input: ApplyInput): Promise<Ap
 
     let current = plan.state;
     if (plan.actions.length > 0) {
-      const ahead = markStarted(plan.state, plan.actions, now);
+      const ahead = markStarted(plan.state, plan.actions, now, nowBoot);
       try {
         await file.write(ahead);
         current = ahead;
@@ -227,7 +232,7 @@ export async function applyCycle(deps: ApplyDeps, input: ApplyInput): Promise<Ap
       await api?.close();
     }
 
-    const final = recordResults(current, results, input.facts, config, deps.clock.now());
+    const final = recordResults(current, results, input.facts, config, deps.clock.now(), deps.clock.boot());
     let persisted = true;
     try {
       await file.write(final);
