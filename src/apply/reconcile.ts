@@ -612,7 +612,7 @@ export function markStarted(state: ApplyState, actions: readonly PlannedAction[]
   const s = structuredClone(state);
   const at = iso(now);
   const episode = s.failover.episode;
-  s.inFlight = [...s.inFlight, ...actions.map((a) => ({ action: a.kind, target: a.target, startedAt: at, reportId: a.reportId ?? null }))].slice(-20);
+  s.inFlight = [...s.inFlight, ...actions.map((a) => ({ action: a.kind, target: a.target, startedAt: at, reportId: a.reportId ?? null, pgid: null, boot }))].slice(-20);
   for (const a of actions) {
     if (a.kind === "stop-server" && episode?.id === a.episodeId) episode.stop.attemptedAt = at;
     if (a.kind === "start-server" && episode?.id === a.episodeId) episode.start.attemptedAt = at;

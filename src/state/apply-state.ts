@@ -124,6 +124,10 @@ export const InFlightSchema = z.object({
   target: z.string(),
   startedAt: time,
   reportId: z.string().nullable(),
+  /** The command's process group, once it runs (server stop/start): waited for or killed before the next server action. */
+  pgid: z.number().int().positive().nullable().default(null),
+  /** The boot of `pgid`: a process group id means nothing in another boot. */
+  boot: bootStamp,
 });
 export type InFlight = z.infer<typeof InFlightSchema>;
 

@@ -89,7 +89,7 @@ test("markStarted writes the repair as IN_PROGRESS before it is launched", () =>
 test("in flight: marked before acting, cleared by the result; one left over is reported once by the next plan", () => {
   const stop = { kind: "stop-server", target: "dynatrace-server", argv: ["stop"], episodeId: "e1", before: "running", after: "stopped", reason: "x", reportId: "r7" } as const;
   const started = markStarted(initialApplyState(), [stop], START);
-  assert.deepEqual(started.inFlight, [{ action: "stop-server", target: "dynatrace-server", startedAt: "2025-03-01T10:00:00.000Z", reportId: "r7" }]);
+  assert.deepEqual(started.inFlight, [{ action: "stop-server", target: "dynatrace-server", startedAt: "2025-03-01T10:00:00.000Z", reportId: "r7", pgid: null, boot: null }]);
   assert.deepEqual(recordResults(started, [{ action: stop, ok: false, error: "exit 1" }], healthyFacts, config, START).inFlight, [], "a failure is a result too");
 
   // Killed before the result was written: the state on disk still has it in flight.
