@@ -26,8 +26,10 @@
  */
 import { appendFile, open, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { Clock } from "../effects/clock.js";
+import { elapsedMs } from "../effects/clock.js";
+import type { Clock, Moment } from "../effects/clock.js";
 import type { HttpClientFactory } from "../effects/http.js";
+import { killProcessGroup, processGroupAlive } from "../effects/process.js";
 import type { ProcessRunner } from "../effects/process.js";
 import type { Instructions } from "../contract/answer.js";
 import type { PhaRepairStatus } from "../contract/report.js";
@@ -59,8 +61,12 @@ export interface ApplyInput {
   readonly nodeId: string;
   readonly remediation: RemediationConfig;
   readonly server: ServerApiConfig;
-  /** null: nothing new this cycle (204, not delivered, or rejected by the sender). */
-  readonly answer: { readonly reportId: string; readonly instructions: Instructions } | null;
+  /**
+   * null: nothing new this cycle (204, not delivered, or rejected by the sender).
+   * `confirms`: the answer is to this cycle's own report, generated within the
+   * confirmation window: only such an answer counts toward a stop (reconcile.ts).
+   */
+  readonly answer: { readonly reportId: string; readonly instructions: Instructions; readonly confirms: boolean } | null;
   readonly facts: ApplyFacts;
   readonly mode: CycleMode;
 }
@@ -154,11 +160,12 @@ export async function applyCycle(deps: ApplyDeps, input: ApplyInput): Promise<Ap
     }
 
     const now = deps.clock.now();
-    const repairObservation = await observeRepair(state.repair, paths, now, config);
+    const nowBoot = deps.clock.boot();
+    const repairObservation = await observeRepair(state.repair, paths, { wallMs: now, boot: nowBoot }, config);
     const repairDoneMarker = await exists(paths.doneMarkerFile);
     const plan = planCycle({
       state, answer: input.answer, clusterId: input.clusterId, nodeId: input.nodeId, facts: input.facts,
-      repairObservation, repairDoneMarker, config, mode, now, paths, newRepairRunId: newRunId(),
+      repairObservation, repairDoneMarker, config, mode, now, nowBoot, paths, newRepairRunId: newRunId(),
     });
 
     // A dry run keeps nothing, so its state changes are not news: only its would-run lines are audited.
@@ -171,9 +178,18 @@ export async function applyCycle(deps: ApplyDeps, input: ApplyInput): Promise<Ap
 
     if (mode.dryRun) return fallback(plan.state, recovery, base);
 
+    // A server stop or start interrupted by a kill of nodekeeper may still run
+    // in its own process group: it is waited for (at most until its own
+    // deadline), then killed, before any server action of this cycle.
+    if (plan.actions.some((a) => a.kind === "stop-server" || a.kind === "start-server")) {
+      for (const note of await settleInterrupted(state.inFlight, { wallMs: now, boot: nowBoot }, config.commandTimeoutMs, deps.clock)) {
+        await audit({ type: "state", ...note });
+      }
+    }
+
     let current = plan.state;
     if (plan.actions.length > 0) {
-      const ahead = markStarted(plan.state, plan.actions, now);
+      const ahead = markStarted(plan.state, plan.actions, now, nowBoot);
       try {
         await file.write(ahead);
         current = ahead;
@@ -204,7 +220,18 @@ export async function applyCycle(deps: ApplyDeps, input: ApplyInput): Promise<Ap
           result = { action, ok: r.ok, error: r.ok ? null : r.error };
         } else {
           const log = await openCommandLog(input.stateDir, action, deps.clock.now());
+          // The group id goes into the write-ahead record at once: a nodekeeper
+          // killed now leaves the next cycle something to wait for.
+          let pgidWrite: Promise<void> = Promise.resolve();
+          const onSpawn = (pid: number) => {
+            const noted = withPgid(current, action, pid);
+            current = noted;
+            pgidWrite = file.write(noted).catch((error: unknown) => {
+              errors.push(`the running ${action.kind} could not be recorded: ${message(error)}`);
+            });
+          };
           const run = await deps.runner.run(action.argv, {
+            onSpawn,
             timeoutMs: config.commandTimeoutMs,
             // A start script may leave the server daemon running on purpose.
             reapGroup: action.kind !== "start-server",
@@ -212,6 +239,7 @@ export async function applyCycle(deps: ApplyDeps, input: ApplyInput): Promise<Ap
             // until the timeout (and be killed with it). stdin is /dev/null.
             ...(log.ok ? { outputFile: log.file } : {}),
           });
+          await pgidWrite;
           const ok = run.exitCode === 0 && !run.timedOut;
           // The error names the command's last line of output, as with a pipe.
           const output = log.ok && !ok ? { ...run, stderr: await readFrom(log.file, log.offset) } : run;
@@ -229,7 +257,7 @@ export async function applyCycle(deps: ApplyDeps, input: ApplyInput): Promise<Ap
       await api?.close();
     }
 
-    const final = recordResults(current, results, input.facts, config, deps.clock.now());
+    const final = recordResults(current, results, input.facts, config, deps.clock.now(), deps.clock.boot());
     let persisted = true;
     try {
       await file.write(final);
@@ -254,6 +282,53 @@ export async function applyCycle(deps: ApplyDeps, input: ApplyInput): Promise<Ap
     errors.push(`apply cycle failed: ${message(error)}`);
     return fallback(known ?? initialApplyState({ lost: true }), null);
   }
+}
+
+/** The state with the process group of a running server action noted in its in-flight entry. */
+function withPgid(state: ApplyState, action: PlannedAction, pid: number): ApplyState {
+  return {
+    ...state,
+    inFlight: state.inFlight.map((f) => (f.action === action.kind && f.target === action.target && f.pgid === null ? { ...f, pgid: pid } : f)),
+  };
+}
+
+/** Between two looks at an interrupted command's process group: 200 ms. */
+const SETTLE_POLL_MS = 200;
+/** After the SIGKILL, how long its end is awaited: 5 s. */
+const SETTLE_KILL_WAIT_MS = 5_000;
+
+/**
+ * Waits for the process groups of server actions left in flight by a killed
+ * nodekeeper (same boot only: a group id means nothing after a reboot), at
+ * most until the command's own deadline (`startedAt` + timeout on the boot
+ * clock), then kills the group. Returns the audit notes (none when nothing ran).
+ */
+async function settleInterrupted(
+  inFlight: ApplyState["inFlight"],
+  now: Moment,
+  timeoutMs: number,
+  clock: Clock,
+): Promise<StateEvent[]> {
+  const notes: StateEvent[] = [];
+  for (const f of inFlight) {
+    if ((f.action !== "stop-server" && f.action !== "start-server") || f.pgid === null) continue;
+    if (f.boot === null || now.boot === null || f.boot.bootId !== now.boot.bootId) continue;
+    if ((await processGroupAlive(f.pgid)) !== true) continue;
+    const elapsed = elapsedMs({ wallMs: Date.parse(f.startedAt), boot: f.boot }, now) ?? timeoutMs;
+    const polls = Math.ceil(Math.max(0, timeoutMs - elapsed) / SETTLE_POLL_MS);
+    for (let i = 0; i < polls && (await processGroupAlive(f.pgid)) === true; i++) await clock.sleep(SETTLE_POLL_MS);
+    let how = "waited for it to end";
+    if ((await processGroupAlive(f.pgid)) === true) {
+      killProcessGroup(f.pgid);
+      for (let i = 0; i < SETTLE_KILL_WAIT_MS / SETTLE_POLL_MS && (await processGroupAlive(f.pgid)) === true; i++) await clock.sleep(SETTLE_POLL_MS);
+      how = `killed its process group ${f.pgid} at its deadline (${timeoutMs} ms)`;
+    }
+    notes.push({
+      event: "interrupted-action-settled", before: `${f.action} started at ${f.startedAt} still running`, after: "ended",
+      reason: `an interrupted ${f.action} was still running before this cycle's server action: ${how}`, reportId: f.reportId,
+    });
+  }
+  return notes;
 }
 
 /** The log file of the server start and stop commands, in the state folder. */

@@ -9,13 +9,24 @@
  *    empty node id, not a replay of an answer already taken); a bad one is
  *    recorded as rejected and changes nothing else. A good one becomes the
  *    desired state.
- * 2. Failover bookkeeping. Valid answers carrying phaFailoverRemediation are
- *    counted; the count restarts when an answer comes without the flag or more
- *    than `consecutiveAnswersWithinMs` after the previous one. At
- *    `stopAfterConsecutiveAnswers` a failover *episode* begins; an answer
- *    without the flag ends it. While it is on, this node's Cassandra being down
- *    (or nodekeeper not running for over 10 min: the node was probably down)
+ * 2. Failover bookkeeping. Valid answers to the cycle's own report
+ *    (`confirms`) carrying phaFailoverRemediation are counted; the count
+ *    restarts when such an answer comes without the flag or more than
+ *    `consecutiveAnswersWithinMs` after the previous one. An answer to an older
+ *    report (from the outbox) is taken as the desired state but changes no
+ *    count and no episode: it confirms nothing. At `stopAfterConsecutiveAnswers`
+ *    a failover *episode* begins; an answer without the flag ends it. While it
+ *    is on, this node's Cassandra being down (or the node restarted: another
+ *    boot id; or nodekeeper not running for over 10 min by the boot clock)
  *    marks the episode as needing a Cassandra repair.
+ *
+ * The clock rule: every comparison of a stored time with now goes through
+ * `elapsedMs` (effects/clock.ts): within one boot the boot clock, which NTP
+ * does not step, measures it, so a wall-clock step either way neither chains
+ * two answers hours apart nor makes an old answer fresh; across a reboot the
+ * chain breaks; a stored time in the future is never recent. Unknown elapsed
+ * time counts the safe way for each rule: not recent for a confirmation and
+ * the stop, due for a retry or a re-assert.
  * 3. Repair status: REQUIRED once the episode needs a repair, IN_PROGRESS from
  *    the launch, SUCCEEDED / FAILED from the result; never retried by itself.
  *    phaDowntimeLongerThan72h turns it into NOT_REPAIRABLE (no automatic
@@ -60,6 +71,8 @@
 import { InstructionsSchema } from "../contract/answer.js";
 import type { Instructions } from "../contract/answer.js";
 import type { RepairState } from "../contract/report.js";
+import { elapsedMs, rebootedBetween } from "../effects/clock.js";
+import type { BootStamp, Moment } from "../effects/clock.js";
 import type { ActionKind, ApplyState, Episode, Failure, Pending, RepairRecord } from "../state/apply-state.js";
 import type { RemediationConfig } from "../config/remediation.js";
 
@@ -118,7 +131,11 @@ export interface CycleMode {
 
 export interface PlanInput {
   readonly state: ApplyState;
-  readonly answer: { readonly reportId: string; readonly instructions: unknown } | null;
+  /**
+   * `confirms`: the answer is to this cycle's own report (not an older one
+   * flushed from the outbox), so it may count toward a stop confirmation.
+   */
+  readonly answer: { readonly reportId: string; readonly instructions: unknown; readonly confirms: boolean } | null;
   readonly clusterId: string;
   readonly nodeId: string;
   readonly facts: ApplyFacts;
@@ -129,6 +146,8 @@ export interface PlanInput {
   readonly mode: CycleMode;
   /** Wall-clock milliseconds. */
   readonly now: number;
+  /** The boot clock now (Clock.boot()); null where the system does not tell. */
+  readonly nowBoot: BootStamp | null;
   readonly paths: RepairPaths;
   /** A fresh id, used if this cycle launches a repair. */
   readonly newRepairRunId: string;
@@ -250,19 +269,27 @@ function setRepair(state: ApplyState, patch: Partial<RepairRecord>, at: string):
 
 function newEpisode(id: string, at: string, down: string | null): Episode {
   return {
-    id, activatedAt: at, active: true, deactivatedAt: null, deactivationReportId: null,
+    id, activatedAt: at, active: true, deactivatedAt: null, deactivatedBoot: null, deactivationReportId: null,
     stop: { attemptedAt: null, doneAt: null, wouldRunAt: null },
     start: { attemptedAt: null, doneAt: null },
     cassandraWasDown: down !== null, cassandraDownReason: down, notRepairable: false,
   };
 }
 
+/** A stored time and its boot stamp as a Moment; null when no time is stored. */
+function moment(at: string | null | undefined, boot: BootStamp | null | undefined): Moment | null {
+  return at === null || at === undefined ? null : { wallMs: Date.parse(at), boot: boot ?? null };
+}
+
 export function planCycle(input: PlanInput): Plan {
-  const { facts, config: cfg, now } = input;
+  const { facts, config: cfg, now, nowBoot } = input;
   const at = iso(now);
   const s = structuredClone(input.state);
   const events: StateEvent[] = [];
-  const previousCycleAt = s.lastCycle ? Date.parse(s.lastCycle.at) : null;
+  const nowMoment: Moment = { wallMs: now, boot: nowBoot };
+  /** Elapsed since a stored moment, null when it cannot be told safely (see the clock rule above). */
+  const since = (m: Moment | null): number | null => (m === null ? null : elapsedMs(m, nowMoment));
+  const previousCycle = s.lastCycle ? moment(s.lastCycle.at, s.lastCycle.boot) : null;
 
   // 0. Actions marked as started that left no result: said once, in the audit
   // (their first attempt has no action line of its own). What is still due is
@@ -281,6 +308,7 @@ export function planCycle(input: PlanInput): Plan {
   let rejection: string | null = null;
   let fresh: Instructions | null = null;
   let freshReportId: string | null = null;
+  let confirms = false;
   if (input.answer !== null) {
     const verdict = vetAnswer(input.answer, input.clusterId, s.answers.recentReportIds);
     if (verdict.kind === "rejected") {
@@ -296,29 +324,39 @@ export function planCycle(input: PlanInput): Plan {
       answerStatus = "applied";
       fresh = verdict.instructions;
       freshReportId = verdict.reportId;
+      confirms = input.answer.confirms;
       s.desired = { reportId: verdict.reportId, receivedAt: at, instructions: verdict.instructions };
       s.answers.recentReportIds = [...s.answers.recentReportIds, verdict.reportId].slice(-50);
     }
   }
 
-  // 2. Failover bookkeeping.
+  // 2. Failover bookkeeping: only an answer to this cycle's own report counts.
   const fo = s.failover;
-  if (fresh !== null) {
-    if (fresh.phaFailoverRemediation) {
-      const lastOn = fo.lastOnAt !== null ? Date.parse(fo.lastOnAt) : null;
-      const chained = lastOn !== null && now - lastOn <= cfg.consecutiveAnswersWithinMs;
+  const counted = confirms ? fresh : null;
+  if (fresh !== null && !confirms) {
+    events.push({
+      event: "answer-not-counted", before: "-", after: "-", reportId: freshReportId,
+      reason: "the answer is to an older report (from the outbox), not to this cycle's: it confirms no failover remediation and ends none",
+    });
+  }
+  if (counted !== null) {
+    if (counted.phaFailoverRemediation) {
+      const sinceLastOn = since(moment(fo.lastOnAt, fo.lastOnBoot));
+      const chained = sinceLastOn !== null && sinceLastOn <= cfg.consecutiveAnswersWithinMs;
       fo.consecutiveOn = chained ? fo.consecutiveOn + 1 : 1;
       if (!chained) fo.cassandraDownWhileCounting = false;
       fo.lastOnAt = at;
+      fo.lastOnBoot = nowBoot;
     } else {
       fo.consecutiveOn = 0;
       fo.lastOnAt = null;
+      fo.lastOnBoot = null;
       fo.cassandraDownWhileCounting = false;
     }
   }
   if (fo.consecutiveOn > 0 && !fo.episode?.active && !facts.cassandraUp) fo.cassandraDownWhileCounting = true;
 
-  if (fresh?.phaFailoverRemediation && fo.consecutiveOn >= cfg.stopAfterConsecutiveAnswers && !fo.episode?.active) {
+  if (counted?.phaFailoverRemediation && fo.consecutiveOn >= cfg.stopAfterConsecutiveAnswers && !fo.episode?.active) {
     const down = !facts.cassandraUp
       ? `Cassandra on this node was down at ${at}, when the failover began`
       : fo.cassandraDownWhileCounting
@@ -340,9 +378,10 @@ export function planCycle(input: PlanInput): Plan {
       reason: `phaFailoverRemediation in ${fo.consecutiveOn} consecutive valid answers (${cfg.stopAfterConsecutiveAnswers} needed)`,
       reportId: freshReportId,
     });
-  } else if (fresh !== null && !fresh.phaFailoverRemediation && fo.episode?.active) {
+  } else if (counted !== null && !counted.phaFailoverRemediation && fo.episode?.active) {
     fo.episode.active = false;
     fo.episode.deactivatedAt = at;
+    fo.episode.deactivatedBoot = nowBoot;
     fo.episode.deactivationReportId = freshReportId;
     events.push({ event: "failover-deactivated", before: "on", after: "off", reason: "Mission Control no longer asks for failover remediation", reportId: freshReportId });
   }
@@ -352,11 +391,20 @@ export function planCycle(input: PlanInput): Plan {
     if (!facts.cassandraUp) {
       episode.cassandraWasDown = true;
       episode.cassandraDownReason = `Cassandra on this node was down at ${at}, during the failover`;
-    } else if (previousCycleAt !== null && now - previousCycleAt > FAILOVER_GAP_ASSUMES_DOWN_MS) {
+    } else if (previousCycle !== null && rebootedBetween(previousCycle.boot, nowBoot)) {
+      // Downtime is read from the boot id and the boot clock, never from a
+      // wall-clock gap: a clock stepped forward must not launch a repair.
       episode.cassandraWasDown = true;
       episode.cassandraDownReason =
-        `nodekeeper did not run for ${Math.round((now - previousCycleAt) / 60_000)} min during the failover ` +
-        `(${iso(previousCycleAt)} to ${at}): the node, Cassandra included, was probably down`;
+        `the node restarted during the failover (another boot since nodekeeper's cycle at ${iso(previousCycle.wallMs)}): Cassandra was down`;
+    } else {
+      const gap = previousCycle !== null ? since(previousCycle) : null;
+      if (gap !== null && gap > FAILOVER_GAP_ASSUMES_DOWN_MS) {
+        episode.cassandraWasDown = true;
+        episode.cassandraDownReason =
+          `nodekeeper did not run for ${Math.round(gap / 60_000)} min during the failover ` +
+          `(after its cycle at ${iso(previousCycle?.wallMs ?? now)}): Cassandra was not watched and may have been down`;
+      }
     }
   }
   if (facts.serverRunning === false && s.applied.quorum) s.applied.quorum.serverSeenDown = true;
@@ -428,9 +476,9 @@ export function planCycle(input: PlanInput): Plan {
   const backoff = (kind: ActionKind, target: string): string | null => {
     const failure = failureOf(kind, target);
     if (!failure) return null;
-    const next = Date.parse(failure.nextAttemptAt);
-    // Due, or further away than any delay we set: the clock was set back; do not wait for it.
-    if (now >= next - RETRY_TOLERANCE_MS || next - now > cfg.retryMaxDelayMs) return null;
+    // Measured from the failure on the boot clock; unknown (a reboot, a time in the future): due now.
+    const elapsed = since(moment(failure.lastAt, failure.lastBoot));
+    if (elapsed === null || elapsed >= retryDelayMs(failure.attempts, cfg) - RETRY_TOLERANCE_MS) return null;
     return `failed ${failure.attempts} time(s), next try after ${failure.nextAttemptAt} (last error: ${failure.error})`;
   };
   const consider = (kind: ActionKind, target: string, blockers: string[], make: () => PlannedAction) => {
@@ -444,8 +492,9 @@ export function planCycle(input: PlanInput): Plan {
 
   if (episode?.active && episode.stop.doneAt === null) {
     const blockers: string[] = [];
-    const lastOn = fo.lastOnAt !== null ? Date.parse(fo.lastOnAt) : null;
-    if (lastOn === null || now - lastOn > cfg.consecutiveAnswersWithinMs) {
+    // The last flag-carrying answer must be recent by the boot clock; unknown is not recent.
+    const sinceLastOn = since(moment(fo.lastOnAt, fo.lastOnBoot));
+    if (sinceLastOn === null || sinceLastOn > cfg.consecutiveAnswersWithinMs) {
       blockers.push(`waiting for a recent answer that still asks for failover remediation (the last one is over ${Math.round(cfg.consecutiveAnswersWithinMs / 60_000)} min old)`);
     }
     consider("stop-server", episode.id, blockers, () => ({
@@ -500,7 +549,7 @@ export function planCycle(input: PlanInput): Plan {
       if (q.serverSeenDown) why = "the server was down since the override was set, and it does not keep it over a restart";
       else if (facts.serverStartedAt !== null && facts.serverStartedAt !== q.serverStartedAt) {
         why = `the server restarted (started ${facts.serverStartedAt}; the override was set for the start ${q.serverStartedAt ?? "unknown"}), and it does not keep it over a restart`;
-      } else if (facts.serverStartedAt === null && now - Date.parse(q.at) >= QUORUM_REASSERT_UNKNOWN_START_MS) {
+      } else if (facts.serverStartedAt === null && (since(moment(q.at, q.boot)) ?? Infinity) >= QUORUM_REASSERT_UNKNOWN_START_MS) {
         why = "the server's start time is unknown, so a restart cannot be seen: re-asserted every 10 min";
       }
     }
@@ -527,10 +576,13 @@ export function planCycle(input: PlanInput): Plan {
     if (facts.cassandraRepairState === "RUNNING") blockers.push("a Cassandra repair is running already (seen from this node): one node at a time");
     if (facts.cassandraRepairState === "UNKNOWN") blockers.push("cannot tell whether another Cassandra repair is running (cassandraRepairState UNKNOWN): one node at a time");
     const turn = repairTurn(input.nodeId, desired?.instructions ?? null);
-    const base = episode && episode.id === s.repair.episodeId && episode.deactivatedAt !== null ? episode.deactivatedAt : s.repair.requiredAt ?? at;
-    const earliest = Date.parse(base) + turn.position * cfg.repairStaggerMs;
-    if (now < earliest) {
-      blockers.push(`waiting for this node's turn: number ${turn.position + 1} of ${turn.of} by node id, it starts no earlier than ${iso(earliest)}`);
+    const base = episode && episode.id === s.repair.episodeId && episode.deactivatedAt !== null
+      ? moment(episode.deactivatedAt, episode.deactivatedBoot) : moment(s.repair.requiredAt ?? at, null);
+    const waited = since(base);
+    const turnMs = turn.position * cfg.repairStaggerMs;
+    // Unknown (a reboot since, a base in the future): the turn is not held up by the clock; "no repair visible" still holds.
+    if (waited !== null && waited < turnMs) {
+      blockers.push(`waiting for this node's turn: number ${turn.position + 1} of ${turn.of} by node id, it starts no earlier than ${iso(now + turnMs - waited)}`);
     }
     const target = s.repair.episodeId ?? "repair";
     const runId = input.newRepairRunId;
@@ -560,7 +612,7 @@ export function planCycle(input: PlanInput): Plan {
   s.pending = pending.slice(0, 20);
   // A failure whose action is no longer wanted (another target, failover over) has nothing left to retry.
   s.failures = s.failures.filter((f) => wanted.has(key(f.action, f.target)));
-  s.lastCycle = { at, maintenance: input.mode.maintenance, remediationEnabled: cfg.enabled, answer: answerStatus };
+  s.lastCycle = { at, boot: nowBoot, maintenance: input.mode.maintenance, remediationEnabled: cfg.enabled, answer: answerStatus };
 
   return {
     state: s, actions, wouldRun, wouldRunToAudit, pending: s.pending, events,
@@ -572,17 +624,17 @@ export function planCycle(input: PlanInput): Plan {
  * Write-ahead: the state as it must be on disk before the actions run, so that
  * a crash in the middle leaves a record that they may have happened.
  */
-export function markStarted(state: ApplyState, actions: readonly PlannedAction[], now: number): ApplyState {
+export function markStarted(state: ApplyState, actions: readonly PlannedAction[], now: number, boot: BootStamp | null = null): ApplyState {
   const s = structuredClone(state);
   const at = iso(now);
   const episode = s.failover.episode;
-  s.inFlight = [...s.inFlight, ...actions.map((a) => ({ action: a.kind, target: a.target, startedAt: at, reportId: a.reportId ?? null }))].slice(-20);
+  s.inFlight = [...s.inFlight, ...actions.map((a) => ({ action: a.kind, target: a.target, startedAt: at, reportId: a.reportId ?? null, pgid: null, boot }))].slice(-20);
   for (const a of actions) {
     if (a.kind === "stop-server" && episode?.id === a.episodeId) episode.stop.attemptedAt = at;
     if (a.kind === "start-server" && episode?.id === a.episodeId) episode.start.attemptedAt = at;
     if (a.kind === "cassandra-repair") {
       setRepair(s, {
-        status: "IN_PROGRESS", runId: a.runId, startedAt: at, finishedAt: null, exitCode: null, error: null,
+        status: "IN_PROGRESS", runId: a.runId, startedAt: at, startedBoot: boot, finishedAt: null, exitCode: null, error: null,
         reason: `the Cassandra repair was started at ${at}`,
       }, at);
     }
@@ -597,6 +649,7 @@ export function recordResults(
   facts: ApplyFacts,
   config: Pick<RemediationConfig, "retryInitialDelayMs" | "retryMaxDelayMs">,
   now: number,
+  boot: BootStamp | null = null,
 ): ApplyState {
   const s = structuredClone(state);
   const at = iso(now);
@@ -608,7 +661,7 @@ export function recordResults(
       if (a.kind === "responsibility-override") {
         s.applied.responsibility = { nodeIds: [...a.nodeIds], at, reportId: a.reportId ?? "" };
       } else if (a.kind === "quorum-override") {
-        s.applied.quorum = { value: a.level, at, reportId: a.reportId ?? "", serverStartedAt: facts.serverStartedAt, serverSeenDown: false };
+        s.applied.quorum = { value: a.level, at, reportId: a.reportId ?? "", serverStartedAt: facts.serverStartedAt, serverSeenDown: false, boot };
       } else if (a.kind === "stop-server" && episode?.id === a.episodeId) {
         episode.stop.doneAt = at;
       } else if (a.kind === "start-server" && episode?.id === a.episodeId) {
@@ -626,7 +679,7 @@ export function recordResults(
     const previous = s.failures.find((f) => f.action === a.kind && f.target === a.target);
     const attempts = (previous?.attempts ?? 0) + 1;
     const failure: Failure = {
-      action: a.kind, target: a.target, attempts, firstAt: previous?.firstAt ?? at, lastAt: at,
+      action: a.kind, target: a.target, attempts, firstAt: previous?.firstAt ?? at, lastAt: at, lastBoot: boot,
       nextAttemptAt: iso(now + retryDelayMs(attempts, config)), error: message,
     };
     s.failures = [...s.failures.filter((f) => f !== previous), failure].slice(-10);

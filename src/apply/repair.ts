@@ -22,6 +22,8 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { open, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { elapsedMs } from "../effects/clock.js";
+import type { Moment } from "../effects/clock.js";
 import type { ProcessRunner, RunResult } from "../effects/process.js";
 import type { RepairRecord } from "../state/apply-state.js";
 import type { RemediationConfig } from "../config/remediation.js";
@@ -105,7 +107,7 @@ export async function launchRepair(
 export async function observeRepair(
   repair: RepairRecord,
   paths: RepairPaths,
-  now: number,
+  now: Moment,
   config: Pick<RemediationConfig, "repairTimeoutMs">,
 ): Promise<RepairObservation | null> {
   if (repair.status !== "IN_PROGRESS" || repair.runId === null) return null;
@@ -117,10 +119,11 @@ export async function observeRepair(
   // The repair may have finished between the two looks.
   const second = await readResult(paths.resultFile, runId);
   if (second !== null) return { kind: "finished", exitCode: second, logTail: await logTail(paths.logFile) };
-  const started = repair.startedAt !== null ? Date.parse(repair.startedAt) : Number.NaN;
-  if (Number.isFinite(started)) {
-    if (now - started < REPAIR_LAUNCH_GRACE_MS) return { kind: "running" };
-    if (alive === null && now - started < config.repairTimeoutMs + NO_PROC_SLACK_MS) return { kind: "running" };
+  // On the boot clock (effects/clock.ts): unknown (another boot, a start in the future) is past any grace.
+  const sinceStart = repair.startedAt !== null ? elapsedMs({ wallMs: Date.parse(repair.startedAt), boot: repair.startedBoot }, now) : null;
+  if (sinceStart !== null) {
+    if (sinceStart < REPAIR_LAUNCH_GRACE_MS) return { kind: "running" };
+    if (alive === null && sinceStart < config.repairTimeoutMs + NO_PROC_SLACK_MS) return { kind: "running" };
   }
   return { kind: "vanished", logTail: await logTail(paths.logFile) };
 }

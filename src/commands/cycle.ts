@@ -94,6 +94,7 @@ export async function runCycle(effects: Effects, config: Config, options: CycleO
     phase("probe", mark);
     mark = effects.clock.monotonic();
     const report = await buildCycleReport(effects, config, snapshot);
+    const reportBuiltAt = effects.clock.monotonic();
     const outcome = await exchange(
       { http: effects.http, clock: effects.clock, logger },
       {
@@ -120,7 +121,13 @@ export async function runCycle(effects: Effects, config: Config, options: CycleO
         remediation: config.remediation,
         server: { url: config.server.url, caFile: config.server.caFile, tokenFile: config.server.tokenFile, timeoutMs: config.server.timeoutMs },
         answer: outcome.apply && outcome.instructions && outcome.answeredReportId
-          ? { reportId: outcome.answeredReportId, instructions: outcome.instructions } : null,
+          ? {
+            reportId: outcome.answeredReportId, instructions: outcome.instructions,
+            // Only the answer to this cycle's own report, made within the
+            // confirmation window, counts toward a stop (contract section 2).
+            confirms: outcome.answersThisReport &&
+              effects.clock.monotonic() - reportBuiltAt <= config.remediation.consecutiveAnswersWithinMs,
+          } : null,
         facts: applyFacts(snapshot),
         mode: { dryRun: false, maintenance: snapshot.maintenance !== null },
       },

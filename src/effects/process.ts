@@ -7,7 +7,7 @@
  * behind. `run` never throws: a missing command, a timeout or a crash is data.
  */
 import { closeSync, constants, openSync } from "node:fs";
-import { access } from "node:fs/promises";
+import { access, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 
@@ -216,4 +216,34 @@ async function findProgram(program: string, path: string): Promise<string | null
 
 function firstLine(text: string): string {
   return text.split("\n", 1)[0] ?? "";
+}
+
+/**
+ * Whether any process of group `pgid` is still alive (not a zombie), from
+ * /proc/<pid>/stat (fields after the command name: state, ppid, pgrp; see
+ * proc(5)), readable whoever owns the process. null: no /proc.
+ */
+export async function processGroupAlive(pgid: number): Promise<boolean | null> {
+  let entries: string[];
+  try {
+    entries = await readdir("/proc");
+  } catch {
+    return null;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, "utf8");
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(pgrp) === pgid && state !== "Z" && state !== "X") return true;
+    } catch {
+      // ended while we looked
+    }
+  }
+  return false;
+}
+
+/** SIGKILL to a whole process group (a command left running by a killed nodekeeper). */
+export function killProcessGroup(pgid: number): void {
+  killGroup(pgid, "SIGKILL");
 }

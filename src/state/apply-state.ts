@@ -21,6 +21,14 @@ export const APPLY_STATE_FILE = "apply-state.json";
 
 const time = z.string().min(1);
 
+/**
+ * The boot stamp taken with a stored time (effects/clock.ts): within one boot,
+ * elapsed time is measured on the boot clock, which NTP does not step. Absent
+ * from state files written before it existed (null: only the wall time known).
+ */
+export const BootStampSchema = z.object({ bootId: z.string().min(1), bootMs: z.number().finite().min(0) });
+const bootStamp = BootStampSchema.nullable().default(null);
+
 export const RecoveryNoteSchema = z.object({
   at: time,
   file: z.string(),
@@ -46,6 +54,7 @@ export const EpisodeSchema = z.object({
   /** true while Mission Control keeps phaFailoverRemediation on. */
   active: z.boolean(),
   deactivatedAt: time.nullable(),
+  deactivatedBoot: bootStamp,
   deactivationReportId: z.string().nullable(),
   stop: z.object({
     /** Set before the stop command runs (write-ahead): the server may be stopped from then on. */
@@ -74,6 +83,7 @@ export const RepairSchema = z.object({
   /** Identifies one launch: written into the result file and visible in the process list. */
   runId: z.string().nullable(),
   startedAt: time.nullable(),
+  startedBoot: bootStamp,
   finishedAt: time.nullable(),
   exitCode: z.number().int().nullable(),
   error: z.string().nullable(),
@@ -93,6 +103,7 @@ export const FailureSchema = z.object({
   attempts: z.number().int().min(1),
   firstAt: time,
   lastAt: time,
+  lastBoot: bootStamp,
   nextAttemptAt: time,
   error: z.string(),
 });
@@ -113,6 +124,10 @@ export const InFlightSchema = z.object({
   target: z.string(),
   startedAt: time,
   reportId: z.string().nullable(),
+  /** The command's process group, once it runs (server stop/start): waited for or killed before the next server action. */
+  pgid: z.number().int().positive().nullable().default(null),
+  /** The boot of `pgid`: a process group id means nothing in another boot. */
+  boot: bootStamp,
 });
 export type InFlight = z.infer<typeof InFlightSchema>;
 
@@ -139,6 +154,7 @@ export const ApplyStateSchema = z.object({
         serverStartedAt: z.string().nullable(),
         /** The server was seen not running since: it forgot the override. */
         serverSeenDown: z.boolean(),
+        boot: bootStamp,
       })
       .nullable(),
   }),
@@ -146,6 +162,7 @@ export const ApplyStateSchema = z.object({
     /** Consecutive valid answers with phaFailoverRemediation true. */
     consecutiveOn: z.number().int().min(0),
     lastOnAt: time.nullable(),
+    lastOnBoot: bootStamp,
     /** Cassandra was seen down while the flags were being counted (before activation). */
     cassandraDownWhileCounting: z.boolean(),
     episode: EpisodeSchema.nullable(),
@@ -165,6 +182,8 @@ export const ApplyStateSchema = z.object({
   lastCycle: z
     .object({
       at: time,
+      /** Where the cycle sat on the boot clock: a new boot id means the node restarted since. */
+      boot: bootStamp,
       maintenance: z.boolean(),
       remediationEnabled: z.boolean(),
       answer: z.enum(["applied", "rejected", "duplicate", "none"]),
@@ -180,7 +199,7 @@ export type ApplyState = z.infer<typeof ApplyStateSchema>;
 export function initialRepair(): RepairRecord {
   return {
     status: "NOT_REQUIRED", since: null, reason: "no failover has needed a repair", episodeId: null,
-    requiredAt: null, runId: null, startedAt: null, finishedAt: null, exitCode: null, error: null,
+    requiredAt: null, runId: null, startedAt: null, startedBoot: null, finishedAt: null, exitCode: null, error: null,
     command: null, logFile: null, doneMarkerFile: null, manual: false,
   };
 }
@@ -197,7 +216,7 @@ export function initialApplyState(options: { lost?: boolean } = {}): ApplyState 
     desired: null,
     answers: { recentReportIds: [], lastRejected: null },
     applied: { responsibility: null, quorum: null },
-    failover: { consecutiveOn: 0, lastOnAt: null, cassandraDownWhileCounting: false, episode: null },
+    failover: { consecutiveOn: 0, lastOnAt: null, lastOnBoot: null, cassandraDownWhileCounting: false, episode: null },
     repair,
     failures: [],
     pending: [],

@@ -16,7 +16,7 @@ import type { RemediationConfig } from "../../src/config/remediation.js";
 import { applyCycle } from "../../src/apply/execute.js";
 import type { ApplyOutcome } from "../../src/apply/execute.js";
 import type { ApplyFacts, CycleMode } from "../../src/apply/reconcile.js";
-import type { Clock } from "../../src/effects/clock.js";
+import type { BootStamp, Clock } from "../../src/effects/clock.js";
 import { createHttpClient } from "../../src/effects/http.js";
 import { createProcessRunner } from "../../src/effects/process.js";
 import type { Instructions } from "../../src/contract/answer.js";
@@ -71,17 +71,36 @@ export async function startApiDouble(tls?: { cert: string; key: string }): Promi
   return double;
 }
 
+/**
+ * Wall clock and boot clock: `advance` moves both (time passes), `stepWall`
+ * only the wall clock (NTP stepping it, an operator's `date -s`), `reboot`
+ * starts a new boot.
+ */
 export class FakeClock implements Clock {
+  bootId = "boot-1";
+  bootMs = 3_600_000; // up for 1 h
   constructor(public ms: number = START) {}
   now(): number {
     return this.ms;
   }
   monotonic(): number {
-    return this.ms;
+    return this.bootMs;
+  }
+  boot(): BootStamp {
+    return { bootId: this.bootId, bootMs: this.bootMs };
   }
   async sleep(): Promise<void> {}
   advance(ms: number): void {
     this.ms += ms;
+    this.bootMs += ms;
+  }
+  stepWall(ms: number): void {
+    this.ms += ms;
+  }
+  reboot(downMs: number): void {
+    this.ms += downMs;
+    this.bootId = `boot-${Number(this.bootId.slice(5)) + 1}`;
+    this.bootMs = 30_000; // 30 s after the boot
   }
 }
 
@@ -127,7 +146,8 @@ export interface World {
   /** The fake repair sleeps this long, in seconds, before it exits. */
   setRepairSleep(seconds: number): void;
   /** `raw`: an answer exactly as given, however malformed (adversarial tests). */
-  cycle(options?: { answer?: Instructions | null; raw?: { reportId: string; instructions: unknown }; reportId?: string; facts?: Partial<ApplyFacts>; mode?: Partial<CycleMode>; nodeId?: string }): Promise<ApplyOutcome>;
+  /** `confirms: false`: the answer is to an older report (from the outbox), not to this cycle's. */
+  cycle(options?: { answer?: Instructions | null; raw?: { reportId: string; instructions: unknown }; reportId?: string; confirms?: boolean; facts?: Partial<ApplyFacts>; mode?: Partial<CycleMode>; nodeId?: string }): Promise<ApplyOutcome>;
   /** Waits (deadline 15 s) until the background repair has written its result. */
   waitForRepairResult(): Promise<void>;
   close(): Promise<void>;
@@ -184,9 +204,10 @@ export async function makeWorld(options: { config?: Partial<RemediationConfig>; 
     setExit: (script, code) => writeFileSync(join(dir, `${script}.exit`), `${code}\n`),
     setRepairSleep: (seconds) => writeFileSync(join(dir, "repair.sleep"), `${seconds}\n`),
     async cycle(o = {}) {
+      const confirms = o.confirms ?? true;
       const answer = o.raw
-        ? (o.raw as { reportId: string; instructions: Instructions })
-        : o.answer === undefined || o.answer === null ? null : { reportId: o.reportId ?? o.answer.reportId, instructions: o.answer };
+        ? { ...(o.raw as { reportId: string; instructions: Instructions }), confirms }
+        : o.answer === undefined || o.answer === null ? null : { reportId: o.reportId ?? o.answer.reportId, instructions: o.answer, confirms };
       return applyCycle(
         { runner, http: createHttpClient, clock, audit: async (entry) => { audit.push(entry as Record<string, unknown>); } },
         {

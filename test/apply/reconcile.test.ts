@@ -15,7 +15,7 @@ function input(overrides: Partial<PlanInput> = {}): PlanInput {
   return {
     state: initialApplyState(), answer: null, clusterId: CLUSTER, nodeId: "node-1", facts: healthyFacts,
     repairObservation: null, repairDoneMarker: false, config, mode: { dryRun: false, maintenance: false },
-    now: START, paths: { resultFile: "/s/r", logFile: "/s/l", doneMarkerFile: "/s/d" }, newRepairRunId: "run-1",
+    now: START, nowBoot: { bootId: "boot-1", bootMs: 3_600_000 + (overrides.now ?? START) - START }, paths: { resultFile: "/s/r", logFile: "/s/l", doneMarkerFile: "/s/d" }, newRepairRunId: "run-1",
     ...overrides,
   };
 }
@@ -57,7 +57,7 @@ test("repair turn: position by node id among the nodes Mission Control lists, th
 
 test("planCycle is pure: the input state is not touched, and the same input gives the same plan", () => {
   const state = deepFreeze(initialApplyState());
-  const answer = { reportId: "r1", instructions: instructions("r1", { phaFailoverRemediation: true }) };
+  const answer = { reportId: "r1", instructions: instructions("r1", { phaFailoverRemediation: true }), confirms: true };
   const a = planCycle(input({ state, answer }));
   const b = planCycle(input({ state, answer }));
   assert.deepEqual(a, b);
@@ -68,10 +68,10 @@ test("planCycle is pure: the input state is not touched, and the same input give
 test("quorum override with an unknown server start time: re-asserted every 10 min, not every cycle", () => {
   let state = initialApplyState();
   const facts = { ...healthyFacts, serverStartedAt: null };
-  const answer = { reportId: "q1", instructions: instructions("q1", { cassandraQuorumOverride: true }) };
+  const answer = { reportId: "q1", instructions: instructions("q1", { cassandraQuorumOverride: true }), confirms: true };
   const first = planCycle(input({ state, answer, facts }));
   assert.deepEqual(first.actions.map((a) => a.kind), ["responsibility-override", "quorum-override"]);
-  state = { ...first.state, applied: { ...first.state.applied, quorum: { value: "CL_LOCAL_QUORUM", at: new Date(START).toISOString(), reportId: "q1", serverStartedAt: null, serverSeenDown: false } } };
+  state = { ...first.state, applied: { ...first.state.applied, quorum: { value: "CL_LOCAL_QUORUM", at: new Date(START).toISOString(), reportId: "q1", serverStartedAt: null, serverSeenDown: false, boot: null } } };
   state.applied.responsibility = { nodeIds: ["node-1", "node-2"], at: new Date(START).toISOString(), reportId: "q1" };
   assert.deepEqual(planCycle(input({ state, facts, now: START + 9 * MIN })).actions, []);
   assert.deepEqual(planCycle(input({ state, facts, now: START + 10 * MIN })).actions.map((a) => a.kind), ["quorum-override"]);
@@ -89,7 +89,7 @@ test("markStarted writes the repair as IN_PROGRESS before it is launched", () =>
 test("in flight: marked before acting, cleared by the result; one left over is reported once by the next plan", () => {
   const stop = { kind: "stop-server", target: "dynatrace-server", argv: ["stop"], episodeId: "e1", before: "running", after: "stopped", reason: "x", reportId: "r7" } as const;
   const started = markStarted(initialApplyState(), [stop], START);
-  assert.deepEqual(started.inFlight, [{ action: "stop-server", target: "dynatrace-server", startedAt: "2025-03-01T10:00:00.000Z", reportId: "r7" }]);
+  assert.deepEqual(started.inFlight, [{ action: "stop-server", target: "dynatrace-server", startedAt: "2025-03-01T10:00:00.000Z", reportId: "r7", pgid: null, boot: null }]);
   assert.deepEqual(recordResults(started, [{ action: stop, ok: false, error: "exit 1" }], healthyFacts, config, START).inFlight, [], "a failure is a result too");
 
   // Killed before the result was written: the state on disk still has it in flight.
@@ -120,7 +120,7 @@ test("explain: a fresh node, and a node counting a failover flag", () => {
     "  - Cassandra repair: not required (no failover has needed a repair).",
     "Left for a person: nothing.",
   ]);
-  const answer = { reportId: "r1", instructions: instructions("r1", { phaFailoverRemediation: true }) };
+  const answer = { reportId: "r1", instructions: instructions("r1", { phaFailoverRemediation: true }), confirms: true };
   const text = explainApplyState(planCycle(input({ answer })).state, START + 3 * MIN).join("\n");
   assert.match(text, /answer to report r1, received 2025-03-01T10:00:00.000Z, 3 min ago/);
   assert.match(text, /failover remediation \(stop the local server\): on, in 1 consecutive answer/);

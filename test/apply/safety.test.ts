@@ -212,7 +212,7 @@ test("applyCycle never throws: an unusable state dir, a failing audit log", asyn
   const deps = { runner, http: createHttpClient, clock: w.clock, audit: () => Promise.reject(new Error("disk full")) };
   const input = {
     stateDir: join(file, "state"), clusterId: CLUSTER, nodeId: "node-1", remediation: w.config,
-    server: { url: w.api.url, timeoutMs: 1_000 }, answer: { reportId: "r", instructions: instructions("r") },
+    server: { url: w.api.url, timeoutMs: 1_000 }, answer: { reportId: "r", instructions: instructions("r"), confirms: true },
     facts: healthyFacts, mode: { dryRun: false, maintenance: false },
   };
   const out = await applyCycle(deps, input);

@@ -218,7 +218,7 @@ describe("probe: failures", () => {
   });
 
   it("never throws: a broken clock, a throwing runner, a damaged cache", async () => {
-    const badClock = { now: () => { throw new Error("clock broke"); }, monotonic: () => 0, sleep: () => Promise.resolve() };
+    const badClock = { now: () => { throw new Error("clock broke"); }, monotonic: () => 0, boot: () => null, sleep: () => Promise.resolve() };
     const r1 = await probeCassandra({ runner: new ScriptedRunner(cluster41), clock: badClock }, { config: config(), stateDir: tempDir(), fresh: false, peers: PEERS, deadlineMs: 30_000 });
     assert.deepEqual([r1.health.status, r1.health.resultCode], ["UNKNOWN", 309]);
     assert.match(r1.health.description, /clock broke/);

@@ -104,6 +104,9 @@ export class FakeClock implements Clock {
   monotonic(): number {
     return this.mono;
   }
+  boot(): null {
+    return null;
+  }
   sleep(ms: number): Promise<void> {
     this.advance(ms);
     return Promise.resolve();

@@ -61,6 +61,9 @@ export class TestClock implements Clock {
   monotonic(): number {
     return performance.now() + this.skewMs;
   }
+  boot(): null {
+    return null;
+  }
   async sleep(ms: number): Promise<void> {
     this.sleeps.push(ms);
     this.skewMs += ms;
