@@ -116,6 +116,7 @@ export function buildProgram(versionText: string): Command {
       const loaded = await loadConfigFor(global);
       const effects = await loadEffects();
       if (!opts.dryRun) {
+        (await import("./lean-heap.js")).leanHeap();
         const { runCycle } = await import("../commands/cycle.js");
         const { logger, secrets } = await cycleLogger(loaded.config);
         const { readLastOutcome, writeLastOutcome } = await import("../commands/cycle.js");
@@ -156,6 +157,7 @@ export function buildProgram(versionText: string): Command {
       const { parseInterval } = await import("../commands/schedule.js");
       const intervalMs = parseInterval(opts.interval);
       if (intervalMs === null || intervalMs < 1_000) throw new CliError(`--interval: expected a duration of at least 1s, such as 60s or 5m, got ${JSON.stringify(opts.interval)}`, EXIT.USAGE);
+      (await import("./lean-heap.js")).leanHeap();
       const stop = new AbortController();
       const effects = await loadEffects(stop);
       const { runLoop } = await import("../commands/run.js");
