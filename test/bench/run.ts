@@ -11,7 +11,8 @@
  * Env: NK_BENCH_CYCLES (1000), NK_BENCH_COLD (15 runs each),
  * NK_BENCH_SKIP=connectivity (skip the 1,000-peer row, about a minute),
  * NK_BENCH_ONLY=cold (only the cold starts), cycles (only the 1,000 cycles in
- * this process) or run (only the real `run --interval 1s`, issue 18);
+ * this process), run (only the real `run --interval 1s`, issue 18) or
+ * memory (issue 18's rows: cold starts, peak RSS of a report, the real run);
  * NK_BENCH_RUN_CYCLES (1000) for that one, about 17 minutes.
  */
 import { spawn } from "node:child_process";
@@ -311,6 +312,13 @@ async function main(): Promise<void> {
   process.stderr.write(`nodekeeper bench on ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}\n`);
   // "cycles": only the long run (memory investigations); "cold": only the cold starts (start-up work)
   const only = process.env["NK_BENCH_ONLY"];
+  if (only === "memory") {
+    // Issue 18's rows only: cold starts, peak RSS of a report, the real run (about 20 min).
+    await coldStart();
+    await reportPeakRss();
+    await runMemory();
+    return table();
+  }
   if (only !== "cycles") await coldStart();
   if (only === undefined) {
     await cycleAgainstSlowestProbe();
@@ -323,6 +331,10 @@ async function main(): Promise<void> {
   }
   if (only !== "cold" && only !== "run") await manyCycles();
   if (only === undefined || only === "run") await runMemory();
+  table();
+}
+
+function table(): void {
   const w = (s: string, n: number) => s.padEnd(n);
   const lines = [
     `| ${w("measure", 58)} | ${w("value", 10)} | ${w("reference", 34)} | ${w("ratio", 6)} | ${w("target", 16)} | ok |`,
