@@ -138,6 +138,7 @@ export function buildProgram(versionText: string): Command {
       const loaded = await loadConfigFor(global);
       const effects = await loadEffects();
       if (!opts.dryRun) {
+        (await import("./lean-heap.js")).leanHeap();
         const { runCycle } = await import("../commands/cycle.js");
         const { logger, secrets } = await cycleLogger(loaded.config);
         const { readLastOutcome, writeLastOutcome } = await import("../commands/cycle.js");
@@ -187,6 +188,7 @@ export function buildProgram(versionText: string): Command {
         const problems = safetyProblems(loaded.config, { intervalMs, intervalKey: `--interval ${opts.interval}` });
         if (problems.length > 0) throw new CliError(problems.map((p) => p.message).join("\n"), EXIT.USAGE);
       }
+      (await import("./lean-heap.js")).leanHeap();
       const stop = new AbortController();
       const effects = await loadEffects(stop);
       const { runLoop } = await import("../commands/run.js");
