@@ -97,7 +97,7 @@ const devLeftOut = {
     b.onLoad({ filter: /.*/, namespace: "dev-left-out" }, () => ({
       resolveDir: join(root, "src/cli"),
       loader: "ts",
-      contents: `import { CliError, EXIT } from "./errors.js";
+      contents: `import { CliError, EXIT } from "../contract/exit-codes.js";
 export async function runDev(): Promise<number> {
   throw new CliError("dev: the demo is not part of the release executable (it runs its helper programs through Node.js); run it from a clone: npm ci && npm run build && ./bin/nodekeeper.js dev", EXIT.USAGE);
 }`,
@@ -138,7 +138,7 @@ for (const [file, output] of Object.entries(bundle.metafile.outputs)) {
 }
 // Source files that look beside themselves (import.meta.url): each must be known dead here.
 const importMetaOk = new Map([
-  ["src/version.ts", "reads package.json only when __NODEKEEPER_VERSION__ is not defined; the build defines it"],
+  ["src/contract/version.ts", "reads package.json only when __NODEKEEPER_VERSION__ is not defined; the build defines it"],
 ]);
 for (const input of Object.keys(bundle.metafile.inputs)) {
   if (input.startsWith("src/dev/")) problems.push(`${input}: the dev demo must not be in the release bundle`);

@@ -1,4 +1,4 @@
-/** Text from commands and servers, made safe for one log or status line (the one sanitizer: src/effects/text.ts). */
+/** Text from commands and servers, made safe for one log or status line (the one sanitizer: src/contract/text.ts). */
 import { cleanText } from "../contract/text.js";
 
 /** Control characters (newlines included) become spaces; escape sequences and other control characters go. */

@@ -22,7 +22,7 @@ export type NagiosExitCode = 0 | 1 | 2 | 3;
 export const NAGIOS_EXIT: Readonly<Record<NagiosState, NagiosExitCode>> = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 };
 
 /**
- * "The worst wins" in the same order as `worstStatus` (probes/status.ts):
+ * "The worst wins" in the same order as `worstStatus` (contract/status.ts):
  * UNKNOWN ranks above WARNING (a check that cannot see is worse than a known
  * warning) and below CRITICAL.
  */

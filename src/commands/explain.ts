@@ -260,6 +260,13 @@ function answerLines(exchanges: readonly Json[], notSent: readonly Json[], inOut
 
 type Rule = { verdict: "fired" | "held" | "info"; text: string };
 
+/**
+ * A refused report brings no new instructions, but the apply step runs every
+ * cycle all the same (retries of decided actions, the repair watch, the quorum
+ * re-assert): a server nodekeeper stopped is not left down by a token rotation.
+ */
+const REFUSED_RULE = "Mission Control refused the report or nodekeeper: no new instructions were taken; the apply step still ran on the instructions in force (retries of decided actions, the repair watch, the quorum re-assert).";
+
 const EVENT_TEXT: Readonly<Record<string, (e: Json) => string>> = {
   "failover-activated": (e) => `Failover remediation began: ${String(e["reason"])}.`,
   "failover-deactivated": () => "Failover remediation ended: Mission Control no longer asks for it.",
@@ -282,6 +289,7 @@ function decisionLines(cycle: Json | null, apply: Json | null): { lines: string[
   } else {
     const answer = str(apply["answer"]);
     if (answer === "applied") rules.push({ verdict: "fired", text: "The answer passed nodekeeper's own checks and became the instructions in force." });
+    else if (answer === "none" && num(cycle["exitCode"]) === 4) rules.push({ verdict: "held", text: REFUSED_RULE });
     else if (answer === "none") rules.push({ verdict: "info", text: "No new instructions in this cycle: the instructions in force stayed." });
     else if (answer === "rejected") rules.push({ verdict: "held", text: `The answer was rejected on nodekeeper's own check: ${String(apply["rejection"])}; nothing from it was applied.` });
     else if (answer === "duplicate") rules.push({ verdict: "held", text: "The answer was a replay of one already taken: ignored." });

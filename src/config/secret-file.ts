@@ -11,7 +11,7 @@
  * Never throws, and no message ever contains the secret: errors name the key,
  * the file, its mode and the fix (`chmod 600 FILE`), nothing read from it.
  * The value read is then registered for redaction (logs, audit), whatever its
- * length (src/effects/text.ts).
+ * length (src/contract/text.ts).
  */
 import { constants } from "node:fs";
 import { open } from "node:fs/promises";

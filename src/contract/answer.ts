@@ -31,7 +31,7 @@ export type InstructionsCheck =
  * Validates an answer against the report it answers. Never throws: the reason
  * names the first offending field, for the log and the audit line. The ids
  * are compared as sent; the instructions returned, and any text in the
- * reason, are cleaned of control characters and capped (src/effects/text.ts),
+ * reason, are cleaned of control characters and capped (src/contract/text.ts),
  * so nothing from the answer reaches a terminal, a log or a state file raw.
  */
 export function checkInstructions(

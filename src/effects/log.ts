@@ -4,7 +4,7 @@
  * lost. Secrets are redacted by key wherever they appear, and any string the
  * caller registers as secret (the tokens' values) is scrubbed from every
  * line, so a token that slipped into an error message never reaches the log.
- * Every string is cleaned of control characters and capped (src/effects/text.ts).
+ * Every string is cleaned of control characters and capped (src/contract/text.ts).
  */
 import type { Logger } from "pino";
 import { cleanDeep, cleanText, redactDeep, redactText } from "../contract/text.js";

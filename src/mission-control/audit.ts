@@ -13,7 +13,7 @@
  * by string, before it touches the disk: the request headers are logged with
  * `Authorization: Bearer [REDACTED]`, and an answer that echoes a token is
  * redacted too. Every string is cleaned of control characters and capped
- * (src/effects/text.ts), and no line is longer than `maxBytes`: a bigger one
+ * (src/contract/text.ts), and no line is longer than `maxBytes`: a bigger one
  * is replaced by a short record saying so. The bound therefore holds exactly:
  * no file is ever over `maxBytes`.
  *

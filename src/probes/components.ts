@@ -119,7 +119,7 @@ export async function probeComponents(
           : Promise.resolve<VersionPart>({ version: null, note: "no version source configured" });
         const [{ identity, ...status }, version] = await Promise.all([statusPromise, versionPromise]);
         const insecure = "insecureSkipVerify" in component.status && component.status.insecureSkipVerify;
-        // Command output and HTTP bodies are text from outside: cleaned and capped (src/effects/text.ts).
+        // Command output and HTTP bodies are text from outside: cleaned and capped (src/contract/text.ts).
         return {
           name: component.name,
           ...status,

@@ -119,7 +119,7 @@ const MAX_TEXT = 200;
 
 const MigrationSchema = z.enum(["NOT_STARTED", "IN_PROGRESS", "SUCCEEDED", "FAILED"]);
 
-/** A string or number from the server as text: cleaned and capped (effects/text.ts); null when empty or of another type. */
+/** A string or number from the server as text: cleaned and capped (contract/text.ts); null when empty or of another type. */
 export function serverText(value: unknown, max = MAX_TEXT): string | null {
   if (typeof value !== "string" && typeof value !== "number") return null;
   const text = cleanText(String(value), max).replace(/\s+/g, " ").trim();

@@ -129,7 +129,8 @@ describe("e2e: the local server as it really is", { concurrency: true }, () => {
     node.api.token = "the-right-token";
     const unauthorised = await node.cli(["status"]);
     assert.match(unauthorised.stdout, /Unknown nodeState, serverState, serverVersion: GET \/api\/v1\.0\/onpremise\/cluster answered 401: the API token \(server\.tokenFile\) is missing, wrong, or lacks the ServiceProviderAPI permission\./);
-    writeFileSync(`${node.fixture.dir}/server-token`, "the-right-token\n");
+    // A secret file: 0600, or nodekeeper refuses it (config/secret-file.ts).
+    writeFileSync(`${node.fixture.dir}/server-token`, "the-right-token\n", { mode: 0o600 });
     writeFileSync(node.configFile, JSON.stringify({ ...config, server: { ...config.server, nodeId: 3, tokenFile: "server-token" } }));
     const authorised = JSON.parse((await node.cli(["status", "--json"])).stdout) as StatusJson;
     assert.equal(authorised.nodeFacts.nodeState, "SHUTDOWN_IMMINENT");
