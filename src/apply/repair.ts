@@ -20,10 +20,11 @@
  */
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { open, readdir, readFile, rm } from "node:fs/promises";
+import { open, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { elapsedMs } from "../effects/clock.js";
 import type { Moment } from "../effects/clock.js";
+import { anyProcess } from "../effects/process.js";
 import type { ProcessRunner, RunResult } from "../effects/process.js";
 import type { RepairRecord } from "../state/apply-state.js";
 import type { RemediationConfig } from "../config/remediation.js";
@@ -142,22 +143,7 @@ async function readResult(file: string, runId: string): Promise<number | null> {
 
 /** true: a process has `runId` among its arguments; false: none; null: cannot tell (no /proc). */
 async function processCarrying(runId: string): Promise<boolean | null> {
-  let entries: string[];
-  try {
-    entries = await readdir("/proc");
-  } catch {
-    return null;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8");
-      if (cmdline.split("\0").includes(runId)) return true;
-    } catch {
-      // the process ended while we looked, or is not readable: not ours
-    }
-  }
-  return false;
+  return anyProcess(async (pid) => (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0").includes(runId));
 }
 
 /** The last lines of the repair log, one printable line of at most 300 characters. */

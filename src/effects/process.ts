@@ -224,6 +224,19 @@ function firstLine(text: string): string {
  * proc(5)), readable whoever owns the process. null: no /proc.
  */
 export async function processGroupAlive(pgid: number): Promise<boolean | null> {
+  return anyProcess(async (pid) => {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(pgrp) === pgid && state !== "Z" && state !== "X";
+  });
+}
+
+/**
+ * Whether some process of this machine passes `test` (given its pid), by
+ * /proc; a process that ends while we look, or cannot be read, does not pass.
+ * null: no /proc, so nothing can be told.
+ */
+export async function anyProcess(test: (pid: string) => Promise<boolean>): Promise<boolean | null> {
   let entries: string[];
   try {
     entries = await readdir("/proc");
@@ -233,11 +246,9 @@ export async function processGroupAlive(pgid: number): Promise<boolean | null> {
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = await readFile(`/proc/${entry}/stat`, "utf8");
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(pgrp) === pgid && state !== "Z" && state !== "X") return true;
+      if (await test(entry)) return true;
     } catch {
-      // ended while we looked
+      // ended while we looked, or not readable: not the one
     }
   }
   return false;
