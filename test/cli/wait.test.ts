@@ -151,11 +151,12 @@ test("wait on a TTY rewrites one progress line", { skip: SCRIPT ? false : "util-
   const { env } = node(t, RUNNING);
   await warm(env);
   const out = join(tempOut(t), "typescript");
-  const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} wait --until 'cassandra.repair == IDLE' --timeout 2s --interval 1s`;
+  const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} wait --until 'cassandra.repair == IDLE' --timeout 15s --interval 1s`;
+  // 15 s: the first poll (a status probe) must finish before the timeout on a loaded machine too; 2 s did not under CI's load.
   // script(1) gives the command a pseudo-terminal; -e passes its exit code on.
   const r = spawnSync("script", ["-qec", command, out], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1", ...env }, encoding: "utf8", timeout: 60_000 });
   assert.equal(r.status, 124, r.stderr);
-  assert.match(r.stdout, /\r\x1b\[Kwaiting [\d.]+s of 2s, poll 1: cassandra\.repair = RUNNING: not yet/);
+  assert.match(r.stdout, /\r\x1b\[Kwaiting [\d.]+s of 15s, poll 1: cassandra\.repair = RUNNING: not yet/);
   assert.match(r.stdout, /\r\x1b\[Ktimed out after [\d.]+s, condition still false: cassandra\.repair = RUNNING\r?\n$/);
   assert.doesNotMatch(r.stdout, /Z cassandra\.repair/, "no log lines on a TTY");
 });
