@@ -8,11 +8,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runCli } from "../helpers/cli.js";
-import { makeNodeFixture, RUNNING } from "../helpers/node-fixture.js";
-import { startServerApi } from "../helpers/server-api.js";
-import { makeTestPki } from "../helpers/tls.js";
-import { instructionsFor, startMissionControl } from "../mission-control/server.js";
+import { instructionsFor } from "../mission-control/server.js";
 import { makeToken, writeTokenFile } from "../mission-control/support.js";
+import { loopbackWorld } from "./world.js";
 
 /** 200 KB behind a colour change, a window-title OSC, a bidi override and 8-bit CSI. */
 const HOSTILE = `\x1b[31m\x1b]0;pwned\x07${"A".repeat(200_000)}\u202e\u009b2J\x1b[0m\r\nforged log line`;
@@ -28,13 +26,7 @@ function assertClean(what: string, text: string): void {
 }
 
 test("hostile answer text (escape sequences, 200 KB) reaches no stdout, status, last-exchange.json, state file or audit raw", async (t) => {
-  const pki = makeTestPki();
-  const mc = await startMissionControl();
-  const api = await startServerApi();
-  t.after(() => mc.close());
-  t.after(() => api.close());
-  const node = makeNodeFixture();
-  node.unit("dynatrace-server.service", RUNNING);
+  const { pki, mc, api, node } = await loopbackWorld(t);
   const tokenFile = writeTokenFile(node.dir, makeToken());
   const config = node.config({
     nodeIp: "127.0.0.1",

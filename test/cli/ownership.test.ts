@@ -13,11 +13,8 @@ import { test } from "node:test";
 import { HealthReportSchema } from "../../src/contract/report.js";
 import { BIN, ROOT, runCli } from "../helpers/cli.js";
 import type { CliResult } from "../helpers/cli.js";
-import { makeNodeFixture, RUNNING } from "../helpers/node-fixture.js";
-import { startServerApi } from "../helpers/server-api.js";
-import { makeTestPki } from "../helpers/tls.js";
-import { startMissionControl } from "../mission-control/server.js";
 import { makeToken, writeTokenFile } from "../mission-control/support.js";
+import { loopbackWorld } from "./world.js";
 
 const SERVICE = 65534;
 const asRoot = process.getuid?.() === 0;
@@ -53,13 +50,7 @@ function notOwnedBy(dir: string, uid: number): string[] {
 }
 
 async function setup(t: { after: (fn: () => Promise<void> | void) => void }) {
-  const pki = makeTestPki();
-  const mc = await startMissionControl();
-  const api = await startServerApi();
-  t.after(() => mc.close());
-  t.after(() => api.close());
-  const node = makeNodeFixture();
-  node.unit("dynatrace-server.service", RUNNING);
+  const { pki, mc, api, node } = await loopbackWorld(t);
   chmodSync(node.dir, 0o755); // the service user must reach its config and state folder
   mkdirSync(node.stateDir, { mode: 0o750 });
   chownSync(node.stateDir, SERVICE, SERVICE);

@@ -5,20 +5,11 @@ import { test } from "node:test";
 import { HealthReportSchema } from "../../src/contract/report.js";
 import { NODEKEEPER_VERSION } from "../../src/contract/version.js";
 import { runCli } from "../helpers/cli.js";
-import { makeNodeFixture, RUNNING } from "../helpers/node-fixture.js";
-import { startServerApi } from "../helpers/server-api.js";
-import { makeTestPki } from "../helpers/tls.js";
-import { startMissionControl } from "../mission-control/server.js";
 import { makeToken, writeTokenFile } from "../mission-control/support.js";
+import { loopbackWorld } from "./world.js";
 
 async function setup(t: { after: (fn: () => Promise<void> | void) => void }) {
-  const pki = makeTestPki();
-  const mc = await startMissionControl();
-  const api = await startServerApi();
-  t.after(() => mc.close());
-  t.after(() => api.close());
-  const node = makeNodeFixture();
-  node.unit("dynatrace-server.service", RUNNING);
+  const { pki, mc, api, node } = await loopbackWorld(t);
   const token = makeToken();
   const tokenFile = writeTokenFile(node.dir, token);
   const config = node.config({

@@ -7,20 +7,12 @@ import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runCli } from "../helpers/cli.js";
-import { makeNodeFixture, RUNNING } from "../helpers/node-fixture.js";
-import { startServerApi } from "../helpers/server-api.js";
-import { makeTestPki } from "../helpers/tls.js";
-import { instructionsFor, startMissionControl } from "../mission-control/server.js";
+import { instructionsFor } from "../mission-control/server.js";
 import { writeTokenFile } from "../mission-control/support.js";
+import { loopbackWorld } from "./world.js";
 
 async function setup(t: { after: (fn: () => Promise<void> | void) => void }, tokens: { mc: string; server: string; serverMode: number }) {
-  const pki = makeTestPki();
-  const mc = await startMissionControl();
-  const api = await startServerApi();
-  t.after(() => mc.close());
-  t.after(() => api.close());
-  const node = makeNodeFixture();
-  node.unit("dynatrace-server.service", RUNNING);
+  const { pki, mc, api, node } = await loopbackWorld(t);
   const tokenFile = writeTokenFile(node.dir, tokens.mc);
   const serverTokenFile = join(node.dir, "server-token");
   writeFileSync(serverTokenFile, `${tokens.server}\n`);
@@ -33,7 +25,7 @@ async function setup(t: { after: (fn: () => Promise<void> | void) => void }, tok
     remediation: { enabled: false },
     cycle: { deadlineMs: 20_000 },
   });
-  return { mc, api, node, config, serverTokenFile };
+  return { pki, mc, api, node, config, serverTokenFile };
 }
 
 test("server.tokenFile readable by others is refused like the Mission Control token: status says the file and chmod 600; the token is not sent", async (t) => {
@@ -67,8 +59,7 @@ test("short tokens (under 8 characters) and the server token are redacted from t
 });
 
 test("missionControl.keyFile readable by others is refused: the report names the file and chmod 600", async (t) => {
-  const pki = makeTestPki();
-  const { node, mc } = await setup(t, { mc: "mc-token-0123456789", server: "srv-token-0123456789", serverMode: 0o600 });
+  const { pki, node, mc } = await setup(t, { mc: "mc-token-0123456789", server: "srv-token-0123456789", serverMode: 0o600 });
   const keyFile = join(node.dir, "client.key");
   writeFileSync(keyFile, readFileSync(pki.client.keyFile));
   chmodSync(keyFile, 0o644);
