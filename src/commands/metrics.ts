@@ -1,6 +1,6 @@
 /** The Prometheus textfile (`--textfile DIR`) from a snapshot and the exchange state. */
 import { readLastExchange, readOutboxSummary } from "../mission-control/index.js";
-import { toConnectivityMetric } from "../probes/connectivity/index.js";
+import { toConnectivityMetric } from "../report/connectivity-metric.js";
 import { renderMetrics, writeTextfile } from "../report/prometheus.js";
 import type { Snapshot } from "../report/collect.js";
 import { NODEKEEPER_VERSION } from "../contract/version.js";

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Config } from "../config/schema.js";
-import { toConnectivityMetric } from "../probes/connectivity/index.js";
+import { toConnectivityMetric } from "./connectivity-metric.js";
 import { NODEKEEPER_VERSION } from "../contract/version.js";
 import type { Snapshot } from "./collect.js";
 import { HealthReportSchema } from "../contract/report.js";

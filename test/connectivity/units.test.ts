@@ -5,7 +5,8 @@ import { ConnectivityConfigSchema, PeerSchema } from "../../src/config/connectiv
 import { healthRequest, MAX_BODY_BYTES, parseResponse } from "../../src/probes/connectivity/http1.js";
 import { median, roundMs } from "../../src/probes/connectivity/median.js";
 import { classifyError } from "../../src/probes/connectivity/outcome.js";
-import { peerTargets, toConnectivityMetric, type PeerConnectivity, type ViewResult } from "../../src/probes/connectivity/probe.js";
+import { peerTargets, type PeerConnectivity, type ViewResult } from "../../src/probes/connectivity/probe.js";
+import { toConnectivityMetric } from "../../src/report/connectivity-metric.js";
 import { connectivityStatus, toPeerTableRows } from "../../src/probes/connectivity/status.js";
 import { ConnectivityMetricSchema } from "../../src/contract/report.js";
 

@@ -4,7 +4,6 @@ export { OUTCOMES } from "./outcome.js";
 export {
   peerTargets,
   probeConnectivity,
-  toConnectivityMetric,
   type CassandraPortView,
   type CassandraView,
   type HostView,

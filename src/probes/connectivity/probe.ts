@@ -9,7 +9,6 @@
 import { readFile } from "node:fs/promises";
 import { createSecureContext, type SecureContext } from "node:tls";
 import pLimit from "p-limit";
-import type { ConnectivityMetric } from "../../contract/report.js";
 import type { ConnectivityConfig, Peer } from "../../config/connectivity.js";
 import { httpsSample, type HttpsTarget } from "./https.js";
 import { median, roundMs } from "./median.js";
@@ -323,23 +322,4 @@ function combinePorts(ports: readonly CassandraPortView[]): ViewResult {
   }
   const latencyMs = Math.max(...ports.map((p) => p.latencyMs ?? 0));
   return { connected: true, latencyMs, outcome: "ok", detail, samplesOk, samplesTaken };
-}
-
-/** The contract's `connectivityMetrics` entry for one peer (src/contract/CONTRACT.md section 1). */
-export function toConnectivityMetric(result: PeerConnectivity, cassandraHints: number | null): ConnectivityMetric {
-  const latency = (view: ViewResult) => (view.connected && view.latencyMs !== null ? view.latencyMs : null);
-  const serverLatencyMs = latency(result.server);
-  const hostLatencyMs = latency(result.host);
-  return {
-    nodeId: result.nodeId,
-    // Connected and latency come from the same test so that the report's
-    // "null exactly when not connected" rule holds whatever the view says.
-    serverConnected: serverLatencyMs !== null,
-    serverLatencyMs,
-    hostConnected: hostLatencyMs !== null,
-    hostLatencyMs,
-    cassandraConnected: result.cassandra.connected,
-    cassandraHints:
-      cassandraHints !== null && Number.isSafeInteger(cassandraHints) && cassandraHints >= 0 ? cassandraHints : null,
-  };
 }
