@@ -14,24 +14,22 @@
  * The hour is measured on the wall clock, as it must be across processes; a
  * record from the future (the clock stepped back) is never recent.
  */
-import { stat } from "node:fs/promises";
-import { join } from "node:path";
 import { fileIdentity, ownManifest, sealedHash } from "../effects/executable.js";
 import type { SelfManifest } from "../effects/executable.js";
-import { writeFileAtomic } from "../state/atomic.js";
+import { readSelfCheckRecord, SELF_CHECK_FILE, writeSelfCheckRecord } from "../state/self-check.js";
+import type { SelfCheckRecord as Record } from "../state/self-check.js";
 import type { ComponentResult } from "./components.js";
 import { CODES } from "../contract/result-codes.js";
 import type { Status } from "../contract/status.js";
 
 export const FULL_CHECK_EVERY_MS = 3_600_000; // 1 h
-export const RECORD_FILE = "self-check.json";
+export const RECORD_FILE = SELF_CHECK_FILE;
 
-type Identity = Awaited<ReturnType<typeof fileIdentity>>;
 
 export interface SelfIntegrityDeps {
   readonly manifest: () => Promise<SelfManifest | null>;
   readonly executable: string;
-  readonly identity: (file: string) => Promise<Identity>;
+  readonly identity: (file: string) => Promise<Record["identity"]>;
   readonly hash: (file: string, manifest: SelfManifest) => Promise<string>;
   /** Wall-clock ms. */
   readonly now: () => number;
@@ -45,15 +43,6 @@ export interface SelfIntegrity {
   readonly description: string;
   /** A full hash ran for this answer (false: the recorded one was reused). */
   readonly hashed: boolean;
-}
-
-interface Record {
-  readonly v: 1;
-  readonly executable: string;
-  readonly identity: Identity;
-  readonly expected: string;
-  readonly actual: string;
-  readonly checkedAt: number;
 }
 
 /** The last record of this process (the `run` loop): saves reading the file each cycle. */
@@ -70,8 +59,8 @@ export async function checkSelfIntegrity(deps: SelfIntegrityDeps): Promise<SelfI
   if (manifest === null) return null;
   try {
     const identity = await deps.identity(deps.executable);
-    const recordFile = deps.stateDir === null ? null : join(deps.stateDir, RECORD_FILE);
-    const previous = memo ?? (recordFile === null ? null : await readRecord(recordFile));
+    const stateDir = deps.stateDir;
+    const previous = memo ?? (stateDir === null ? null : await readSelfCheckRecord(stateDir));
     const now = deps.now();
     const reusable = previous !== null && previous.executable === deps.executable && previous.expected === manifest.sha256
       && sameIdentity(previous.identity, identity) && now >= previous.checkedAt && now - previous.checkedAt < FULL_CHECK_EVERY_MS;
@@ -79,7 +68,7 @@ export async function checkSelfIntegrity(deps: SelfIntegrityDeps): Promise<SelfI
       ? previous
       : { v: 1, executable: deps.executable, identity, expected: manifest.sha256, actual: await deps.hash(deps.executable, manifest), checkedAt: now };
     memo = record;
-    if (!reusable && recordFile !== null) await writeRecord(recordFile, record);
+    if (!reusable && stateDir !== null) await writeSelfCheckRecord(stateDir, record);
     const at = new Date(record.checkedAt).toISOString();
     return record.actual === record.expected
       ? { status: "OK", resultCode: 0, description: `executable ${deps.executable} matches its manifest (checked ${at})`, hashed: !reusable }
@@ -110,29 +99,6 @@ export function resetSelfIntegrityMemo(): void {
   memo = null;
 }
 
-function sameIdentity(a: Identity, b: Identity): boolean {
+function sameIdentity(a: Record["identity"], b: Record["identity"]): boolean {
   return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
-}
-
-async function readRecord(file: string): Promise<Record | null> {
-  try {
-    const { readFile } = await import("node:fs/promises");
-    const r = JSON.parse(await readFile(file, "utf8")) as Partial<Record> | null;
-    const id = r?.identity;
-    const ok = r?.v === 1 && typeof r.executable === "string" && typeof r.expected === "string" && typeof r.actual === "string"
-      && typeof r.checkedAt === "number" && id !== undefined && [id.dev, id.ino, id.size, id.mtimeMs, id.ctimeMs].every((n) => typeof n === "number");
-    return ok ? (r as Record) : null;
-  } catch {
-    return null; // none yet, or damaged: hash again
-  }
-}
-
-/** Best effort: a state folder that is missing (status before the first install) or not writable only costs a hash next time. */
-async function writeRecord(file: string, record: Record): Promise<void> {
-  try {
-    await stat(join(file, ".."));
-    await writeFileAtomic(file, `${JSON.stringify(record)}\n`);
-  } catch {
-    // not kept
-  }
 }
