@@ -25,6 +25,8 @@ import { parseVersion } from "../cassandra/parse/version.js";
 import { ConfigError, loadConfig } from "../config/load.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
+import { exitCodeOf } from "../contract/outcomes.js";
+import type { DiagnoseOutcome, ExitCode } from "../contract/outcomes.js";
 import type { Effects } from "../effects/index.js";
 import { secureContextFor } from "../effects/http.js";
 import { CLOCK_OFFSET_WARNING_MS, clockOffsetFromDate, describeClockOffset } from "../mission-control/clock-offset.js";
@@ -52,9 +54,20 @@ export interface DiagnoseResult {
   readonly configFile: string | null;
   readonly worst: Verdict;
   /** 0 OK (or SKIP), 1 WARNING, 2 ERROR; 64 when the configuration cannot be used. */
-  readonly exitCode: 0 | 1 | 2 | 64;
+  readonly exitCode: ExitCode;
   readonly findings: readonly Finding[];
   readonly durationMs: number;
+}
+
+/** What `diagnose` returns: the `--json` document, and the outcome the command ends with. */
+export interface DiagnoseRun extends DiagnoseResult {
+  readonly outcome: DiagnoseOutcome;
+}
+
+/** The `diagnose --json` document (version 1): the run without its outcome, which the exit code already states. */
+export function diagnoseDocument(run: DiagnoseRun): DiagnoseResult {
+  const { outcome: _outcome, ...document } = run;
+  return document;
 }
 
 export interface DiagnoseOptions {
@@ -105,7 +118,7 @@ function whoCanRead(mode: number): string | null {
   return who.length ? who.join(" and ") : null;
 }
 
-export async function diagnose(effects: Effects, options: DiagnoseOptions): Promise<DiagnoseResult> {
+export async function diagnose(effects: Effects, options: DiagnoseOptions): Promise<DiagnoseRun> {
   const started = effects.clock.monotonic();
   let loaded: LoadedConfig;
   try {
@@ -130,16 +143,22 @@ export async function diagnose(effects: Effects, options: DiagnoseOptions): Prom
   return finish(effects, started, loaded.file, groups.flat(), false);
 }
 
-function finish(effects: Effects, started: number, configFile: string | null, findings: Finding[], configBroken: boolean): DiagnoseResult {
+/** As a Nagios plugin ranks its findings; a configuration that cannot be loaded is the operator's to fix first. */
+const OUTCOME: Readonly<Record<Verdict, DiagnoseOutcome>> = { OK: "diagnose-ok", SKIP: "diagnose-ok", WARNING: "diagnose-warning", ERROR: "diagnose-error" };
+
+function finish(effects: Effects, started: number, configFile: string | null, findings: Finding[], configBroken: boolean): DiagnoseRun {
   const worst = findings.reduce<Verdict>((w, f) => (RANK[f.verdict] > RANK[w] ? f.verdict : w), "OK");
+  const outcome = configBroken ? "diagnose-config-broken" : OUTCOME[worst];
   return {
     diagnoseVersion: DIAGNOSE_JSON_VERSION,
     generatedAt: new Date(effects.clock.now()).toISOString(),
     configFile,
     worst,
-    exitCode: configBroken ? 64 : (RANK[worst] as 0 | 1 | 2),
+    // The document states the exit code the command ends with: from the one table, so the two cannot differ.
+    exitCode: exitCodeOf(outcome),
     findings,
     durationMs: Math.round(effects.clock.monotonic() - started),
+    outcome,
   };
 }
 

@@ -24,7 +24,7 @@ import type { Config } from "../config/schema.js";
 import type { Effects } from "../effects/index.js";
 import { AUDIT_FILE } from "../mission-control/audit.js";
 import { NODEKEEPER_VERSION } from "../contract/version.js";
-import { diagnose } from "./diagnose.js";
+import { diagnose, diagnoseDocument } from "./diagnose.js";
 import { status } from "./status.js";
 import { RUN_UNIT, SERVICE_UNIT, TIMER_UNIT } from "./systemd-units.js";
 import { tarGz, type TarEntry } from "./tar.js";
@@ -83,7 +83,7 @@ export async function supportBundle(effects: Effects, options: SupportBundleOpti
       add("versions.json", json(await versions(config, null)));
     }
   }
-  add("diagnose.json", json(await diagnose(effects, { configFile: options.configFile, env: options.env, threadPoolSize: options.threadPoolSize })));
+  add("diagnose.json", json(diagnoseDocument(await diagnose(effects, { configFile: options.configFile, env: options.env, threadPoolSize: options.threadPoolSize }))));
   if (config) {
     const audit = await auditTail(config.stateDir, config.missionControl.audit.keep);
     if (audit === null) problems.push(`no audit log in ${config.stateDir}`);

@@ -17,7 +17,8 @@
  */
 import { verify } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import type { VerifyOutcome } from "../contract/outcomes.js";
 import { fileHash, manifestInFile, sealedHash } from "../effects/executable.js";
 
 export const INSTALLED_EXECUTABLE = "usr/bin/nodekeeper";
@@ -46,6 +47,24 @@ export interface VerifyInstallResult {
   readonly ok: boolean;
   /** The subjects that differ, for the summary line. */
   readonly differing: readonly string[];
+  /** `ok` as the outcome the command ends with (src/contract/outcomes.ts). */
+  readonly outcome: VerifyOutcome;
+}
+
+/** Where the installed executable lies under the installation's root. */
+const EXECUTABLE_SUFFIX = `/${INSTALLED_EXECUTABLE}`;
+
+/**
+ * The installation's root: --root as given (made absolute against `cwd`), else
+ * from the path of the running executable, / for /usr/bin/nodekeeper; a
+ * "usage" outcome when neither says.
+ */
+export function installRoot(input: { readonly root: string | undefined; readonly executable: string; readonly cwd: string }):
+  { readonly ok: true; readonly root: string } | { readonly ok: false; readonly outcome: "usage"; readonly message: string } {
+  if (input.root !== undefined) return { ok: true, root: resolve(input.cwd, input.root) };
+  const exe = input.executable;
+  if (exe.endsWith(EXECUTABLE_SUFFIX)) return { ok: true, root: exe.slice(0, -EXECUTABLE_SUFFIX.length) || "/" };
+  return { ok: false, outcome: "usage", message: `verify-install: ${exe} is not an installed release (/usr/bin/nodekeeper under some root): give --root DIR` };
 }
 
 const short = (hex: string) => `${hex.slice(0, 16)}…`;
@@ -68,7 +87,8 @@ export async function verifyInstall(options: VerifyInstallOptions): Promise<Veri
     findings.push(await checkSignature(manifest, at(SIGNATURE_FILE), options.pubkeyFile));
   }
   const differing = findings.filter((f) => f.ok === false).map((f) => f.subject);
-  return { root: options.root, findings, ok: differing.length === 0, differing: [...new Set(differing)] };
+  const ok = differing.length === 0;
+  return { root: options.root, findings, ok, differing: [...new Set(differing)], outcome: ok ? "install-matches" : "install-differs" };
 }
 
 /** `sha256sum` lines: 64 hex, two spaces (or space and `*`), a relative path. Anything else is ignored. */

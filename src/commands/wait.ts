@@ -17,6 +17,7 @@ import type { LoadedConfig } from "../config/load.js";
 import type { Effects } from "../effects/index.js";
 import { evaluate, parseExpression } from "../check/expression.js";
 import type { ExpressionError, Observation } from "../check/expression.js";
+import type { WaitOutcome } from "../contract/outcomes.js";
 import { status } from "./status.js";
 
 export interface WaitOptions {
@@ -47,6 +48,13 @@ export type WaitResult =
   | { readonly outcome: "timeout"; readonly polls: number; readonly elapsedMs: number; readonly last: WaitPoll | null }
   /** The expression does not parse, or names a path the status document does not have. */
   | { readonly outcome: "bad-expression"; readonly error: ExpressionError };
+
+const OUTCOME: Readonly<Record<WaitResult["outcome"], WaitOutcome>> = { "true": "condition-true", "timeout": "timed-out", "bad-expression": "bad-expression" };
+
+/** What the wait came to, for the exit code (src/contract/outcomes.ts). */
+export function waitOutcome(result: WaitResult): WaitOutcome {
+  return OUTCOME[result.outcome];
+}
 
 /** The document `status --json` prints: the status view without the raw snapshot, as JSON. */
 export async function statusDocument(effects: Effects, loaded: LoadedConfig, fresh = false): Promise<unknown> {

@@ -30,13 +30,16 @@ export type VerifyOutcome = "install-matches" | "install-differs";
 /** `diagnose`: the worst finding, or a configuration that cannot be loaded at all. */
 export type DiagnoseOutcome = "diagnose-ok" | "diagnose-warning" | "diagnose-error" | "diagnose-config-broken";
 
+/** `dev`: the demo ran but did not go as scripted (it went as scripted: "done"; Ctrl-C: "interrupted-sigint"). */
+export type DevOutcome = "demo-not-as-scripted";
+
 /** How any command can end whatever it does: done; told wrong (argv, configuration); stopped by a signal; crashed. */
 export type GeneralOutcome = "done" | "usage" | "interrupted-sigint" | "interrupted-sigterm" | "crashed" | "crashed-nagios";
 
 /** `status` and `check` end with the node's health: the worst status decides (Nagios). */
 export type HealthOutcome = { readonly health: Status };
 
-export type NamedOutcome = CycleOutcome | WaitOutcome | VerifyOutcome | DiagnoseOutcome | GeneralOutcome;
+export type NamedOutcome = CycleOutcome | WaitOutcome | VerifyOutcome | DiagnoseOutcome | DevOutcome | GeneralOutcome;
 export type Outcome = NamedOutcome | HealthOutcome;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT] | 70 | 130 | 143;
@@ -65,6 +68,8 @@ const EXIT_OF: Readonly<Record<NamedOutcome, ExitCode>> = {
   "diagnose-warning": EXIT.WARNING,
   "diagnose-error": EXIT.CRITICAL,
   "diagnose-config-broken": EXIT.USAGE,
+  // dev: 1, as the demo has always exited when its summary names a problem.
+  "demo-not-as-scripted": 1,
   // any command
   "done": EXIT.OK,
   "usage": EXIT.USAGE,

@@ -16,17 +16,3 @@ export function worstStatus(statuses: Iterable<Status>): Status {
   return worst;
 }
 
-/** Nagios exit code of a status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. */
-export function nagiosExitCode(status: Status): 0 | 1 | 2 | 3 {
-  switch (status) {
-    case "OK":
-    case "NOT_INSTALLED":
-      return 0;
-    case "WARNING":
-      return 1;
-    case "ERROR":
-      return 2;
-    case "UNKNOWN":
-      return 3;
-  }
-}

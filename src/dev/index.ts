@@ -34,6 +34,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { CliError, EXIT } from "../contract/exit-codes.js";
+import type { DevOutcome } from "../contract/outcomes.js";
 import { renderStatus } from "../render/status.js";
 import type { Style } from "../render/table.js";
 import { bold } from "../render/table.js";
@@ -81,9 +82,11 @@ const MAX_CYCLES = 24;
 const ABORT_GRACE_MS = 3_000;
 /** Leftover demo processes get this long after SIGTERM before SIGKILL: 1 s. */
 const PROCESS_GRACE_MS = 1_000;
-export const EXIT_INTERRUPTED = 130;
-/** The demo ran but did not go as scripted. */
-const EXIT_NOT_AS_SCRIPTED = 1;
+/** How the demo ended (src/contract/outcomes.ts has their exit codes): as scripted, not as scripted, or stopped. */
+export type DevRunOutcome = "done" | DevOutcome | typeof INTERRUPTED;
+
+/** Ctrl-C (or a first SIGTERM) ended the demo: exits 130 whichever signal it was, as it always has. */
+const INTERRUPTED = "interrupted-sigint";
 
 interface Beat {
   readonly beforeCycle: number;
@@ -142,9 +145,9 @@ class Demo {
     return result;
   }
 
-  async run(): Promise<number> {
+  async run(): Promise<DevRunOutcome> {
     this.out(`${bold("nodekeeper dev", this.style)}: a simulated cluster, an embedded Mission Control and one failover, on loopback only.\n`);
-    if (await this.guard(this.setup()) === ABORTED) return EXIT_INTERRUPTED;
+    if (await this.guard(this.setup()) === ABORTED) return INTERRUPTED;
     const loaded = this.loaded;
     if (loaded === null) throw new Error("unreachable: set up without a configuration");
     this.intro(loaded);
@@ -152,17 +155,17 @@ class Demo {
     this.out(`\n${bold("── nodekeeper status on node-1, before the first report ──", this.style)}\n`);
     await this.cluster?.syncServerApi();
     const before = await this.guard(status(this.effects, loaded, { fresh: true }));
-    if (before === ABORTED) return EXIT_INTERRUPTED;
+    if (before === ABORTED) return INTERRUPTED;
     this.out(renderStatus(before, this.style));
 
     this.out(`\n${bold(`── the scenario: a report cycle every ${INTERVAL_MS / 1000} s of demo time ──`, this.style)}\n`);
     const outcome = await this.scenario(loaded);
-    if (outcome === ABORTED) return EXIT_INTERRUPTED;
+    if (outcome === ABORTED) return INTERRUPTED;
 
     this.out(`\n${bold("── nodekeeper status on node-1, at the end ──", this.style)}\n`);
     await this.cluster?.syncServerApi();
     const after = await this.guard(status(this.effects, loaded, { fresh: false }));
-    if (after === ABORTED) return EXIT_INTERRUPTED;
+    if (after === ABORTED) return INTERRUPTED;
     this.out(renderStatus(after, this.style));
     return this.summary(outcome);
   }
@@ -317,7 +320,7 @@ class Demo {
     return outcome;
   }
 
-  private summary(outcome: ScenarioOutcome): number {
+  private summary(outcome: ScenarioOutcome): DevRunOutcome {
     const mc = this.mc;
     const sim = this.sim;
     const done = outcome.cycles.flatMap((c) => c.apply?.done ?? []);
@@ -360,7 +363,7 @@ class Demo {
     if (problems.length === 0) lines.push("  result           the failover and the recovery went as scripted: PHA repair SUCCEEDED");
     else lines.push(...problems.map((p) => `  NOT AS SCRIPTED  ${p}`));
     this.out(`${lines.join("\n")}\n`);
-    return problems.length === 0 ? EXIT.OK : EXIT_NOT_AS_SCRIPTED;
+    return problems.length === 0 ? "done" : "demo-not-as-scripted";
   }
 
   /** Closes everything, ends leftover processes, removes the folder unless kept. Never throws. */
@@ -409,18 +412,18 @@ function cliCommand(): string {
   return rel.startsWith(".") ? rel : `./${rel}`;
 }
 
-/** Runs the demo; resolves with the exit code (0: it went as scripted, 130: interrupted). */
-export async function runDev(options: DevOptions): Promise<number> {
+/** Runs the demo; resolves with how it ended: as scripted ("done"), not as scripted, or interrupted. */
+export async function runDev(options: DevOptions): Promise<DevRunOutcome> {
   const demo = new Demo(options);
-  let code: number;
+  let outcome: DevRunOutcome;
   try {
-    code = await demo.run();
+    outcome = await demo.run();
   } catch (error) {
     await demo.cleanup(options.signal.aborted);
-    if (options.signal.aborted) return EXIT_INTERRUPTED;
+    if (options.signal.aborted) return INTERRUPTED;
     if (error instanceof DevSetupError) throw new CliError(error.message, error.exitCode);
     throw error;
   }
   await demo.cleanup(options.signal.aborted);
-  return options.signal.aborted ? EXIT_INTERRUPTED : code;
+  return options.signal.aborted ? INTERRUPTED : outcome;
 }
