@@ -137,6 +137,7 @@ export function buildProgram(versionText: string): Command {
       if (opts.fresh && !opts.dryRun) throw new CliError("--fresh is only for report --dry-run", EXIT.USAGE);
       const loaded = await loadConfigFor(global);
       const effects = await loadEffects();
+      const { exitCodeOf } = await import("../contract/outcomes.js");
       if (!opts.dryRun) {
         (await import("./lean-heap.js")).leanHeap();
         const { reportCycle } = await import("../commands/report.js");
@@ -148,7 +149,7 @@ export function buildProgram(versionText: string): Command {
           await writeMetrics(opts.textfile, loaded.config.stateDir, result.snapshot, result.durationMs, true);
         }
         if (!opts.quiet || changed) write(`${result.summary}\n`);
-        process.exitCode = (await import("../contract/outcomes.js")).exitCodeOf(result.outcome);
+        process.exitCode = exitCodeOf(result.outcome);
         return;
       }
       const { reportDryRun } = await import("../commands/report.js");
@@ -158,7 +159,7 @@ export function buildProgram(versionText: string): Command {
       for (const a of result.wouldRun) {
         process.stderr.write(`nodekeeper: would run (dry run): ${a.action} ${a.target}: ${a.before} -> ${a.after} (${a.reason})\n`);
       }
-      process.exitCode = EXIT.OK;
+      process.exitCode = exitCodeOf("done");
     });
 
   program

@@ -7,7 +7,7 @@
  * (default 3), the oldest deleted. The log therefore never takes more than
  * (keep + 1) × maxBytes.
  *
- * Lines written by the exchange (exchange.ts) have `type: "exchange"`; other
+ * Lines written by the exchange (src/mission-control/flush.ts) have `type: "exchange"`; other
  * parts of a cycle (the apply step) may append their own `type`s here too.
  * Every line is redacted of the secrets given (the tokens, any length), string
  * by string, before it touches the disk: the request headers are logged with
