@@ -58,25 +58,19 @@ function registerReport(program: Command): void {
       if (opts.fresh && !opts.dryRun) throw new CliError("--fresh is only for report --dry-run", EXIT.USAGE);
       const loaded = await loadConfigFor(global);
       const effects = await loadEffects();
+      const { exitCodeOf } = await import("../contract/outcomes.js");
       if (!opts.dryRun) {
         (await import("./lean-heap.js")).leanHeap();
-        const { runCycle } = await import("../commands/cycle.js");
+        const { reportCycle } = await import("../commands/report.js");
         const { logger, secrets } = await cycleLogger(loaded.config);
-        const { readLastOutcome, writeLastOutcome } = await import("../commands/cycle.js");
-        const before = await readLastOutcome(loaded.config.stateDir);
-        const result = await runCycle(effects, loaded.config, { command: "report", logger, secrets });
-        const outcome = `${result.exitCode} ${result.exchange?.result ?? "no exchange"}`;
-        const changed = outcome !== before;
-        // A timer runs this every minute: one line when something changes, not sixty an hour.
-        (changed ? logger.info.bind(logger) : logger.debug.bind(logger))({ exitCode: result.exitCode, durationMs: Math.round(result.durationMs) }, result.summary);
-        if (changed) await writeLastOutcome(loaded.config.stateDir, outcome);
+        const { cycle: result, changed } = await reportCycle(effects, loaded.config, { logger, secrets });
         await adoptStateFiles(loaded.config.stateDir);
         if (opts.textfile && result.snapshot) {
           const { writeMetrics } = await import("../commands/metrics.js");
           await writeMetrics(opts.textfile, loaded.config.stateDir, result.snapshot, result.durationMs, true);
         }
         if (!opts.quiet || changed) write(`${result.summary}\n`);
-        process.exitCode = result.exitCode;
+        process.exitCode = exitCodeOf(result.outcome);
         return;
       }
       const { reportDryRun } = await import("../commands/report.js");
@@ -86,7 +80,7 @@ function registerReport(program: Command): void {
       for (const a of result.wouldRun) {
         process.stderr.write(`nodekeeper: would run (dry run): ${a.action} ${a.target}: ${a.before} -> ${a.after} (${a.reason})\n`);
       }
-      process.exitCode = EXIT.OK;
+      process.exitCode = exitCodeOf("done");
     });
 }
 
@@ -127,7 +121,7 @@ function registerRun(program: Command): void {
         },
       });
       // The cycle's outcome is logged; a loop that ends on request ends well.
-      process.exitCode = EXIT.OK;
+      process.exitCode = (await import("../contract/outcomes.js")).exitCodeOf("done");
     });
 }
 

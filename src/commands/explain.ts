@@ -15,9 +15,9 @@
 import { describeAction, leftForAPerson } from "../apply/explain.js";
 import type { Config } from "../config/schema.js";
 import type { Effects } from "../effects/index.js";
-import { parseAuditLine, readAuditLines } from "../mission-control/audit.js";
-import type { AuditEntry } from "../mission-control/audit.js";
-import { listOutbox, readEntry } from "../mission-control/outbox.js";
+import { parseAuditLine, readAuditLines } from "../state/audit.js";
+import type { AuditEntry } from "../state/audit.js";
+import { listOutbox, readEntry } from "../state/outbox.js";
 import { ActionKindSchema, readApplyState } from "../state/apply-state.js";
 
 /** `last`, or a report id or its first characters (at least 4). */

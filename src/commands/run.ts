@@ -6,6 +6,8 @@
  * the first cycle is done and feeds the watchdog after every cycle.
  */
 import type { Config } from "../config/schema.js";
+import { exitCodeOf } from "../contract/outcomes.js";
+import type { CycleOutcome } from "../contract/outcomes.js";
 import type { Effects } from "../effects/index.js";
 import { logOnChange } from "../effects/log.js";
 import type { Logger } from "../effects/log.js";
@@ -30,7 +32,7 @@ export interface RunOptions {
 
 export interface RunSummary {
   readonly cycles: number;
-  readonly lastExitCode: number | null;
+  readonly lastOutcome: CycleOutcome | null;
 }
 
 /** Cycles in a row without the lock before `run` lets systemd's watchdog restart it. */
@@ -42,7 +44,7 @@ export async function runLoop(effects: Effects, config: Config, options: RunOpti
   const memory = new Map<string, string>();
   const notify = process.env["NOTIFY_SOCKET"] ? (state: string) => sdNotify(effects, state, logger) : null;
   let cycles = 0;
-  let lastExitCode: number | null = null;
+  let lastOutcome: CycleOutcome | null = null;
   let lockFailures = 0;
   logger.info({ intervalMs, offsetMs: offset }, `run: a cycle every ${intervalMs / 1000} s, at ${(offset / 1000).toFixed(1)} s past each boundary`);
   let first = true;
@@ -55,10 +57,11 @@ export async function runLoop(effects: Effects, config: Config, options: RunOpti
     first = false;
     const result = await runCycle(effects, config, { command: "run", logger, secrets: options.secrets });
     cycles++;
-    lastExitCode = result.exitCode;
-    // One line when something changes, not sixty an hour saying the same.
-    logOnChange(logger, memory, "cycle", `${result.exitCode}`, (l) =>
-      (result.exitCode === 0 ? l.info.bind(l) : l.warn.bind(l))({ exitCode: result.exitCode }, result.summary));
+    lastOutcome = result.outcome;
+    // One line when something changes, not sixty an hour saying the same; the journal line keeps its exit code.
+    const exitCode = exitCodeOf(result.outcome);
+    logOnChange(logger, memory, "cycle", `${exitCode}`, (l) =>
+      (exitCode === 0 ? l.info.bind(l) : l.warn.bind(l))({ exitCode }, result.summary));
     if (result.durationMs > intervalMs) {
       logger.warn({ durationMs: Math.round(result.durationMs), intervalMs }, "cycle took longer than the interval; the slots it overran are skipped");
     }
@@ -80,7 +83,7 @@ export async function runLoop(effects: Effects, config: Config, options: RunOpti
   }
   if (notify) await notify("STOPPING=1");
   logger.info({ cycles }, "run: stopped");
-  return { cycles, lastExitCode };
+  return { cycles, lastOutcome };
 }
 
 /**

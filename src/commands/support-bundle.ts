@@ -22,7 +22,7 @@ import { ConfigError, loadConfig, redactConfig } from "../config/load.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import type { Effects } from "../effects/index.js";
-import { AUDIT_FILE } from "../mission-control/audit.js";
+import { AUDIT_FILE } from "../state/audit.js";
 import { NODEKEEPER_VERSION } from "../contract/version.js";
 import { diagnose, diagnoseDocument } from "./diagnose.js";
 import { status } from "./status.js";

@@ -7,6 +7,7 @@ import type { ActionReport, ApplyOutcome } from "../apply/index.js";
 import { bold, paint } from "../render/table.js";
 import type { Style } from "../render/table.js";
 import type { CycleResult } from "../commands/cycle.js";
+import { exitCodeOf } from "../contract/outcomes.js";
 import { connectivityStatus } from "../probes/connectivity/index.js";
 import type { Status } from "../contract/status.js";
 import type { Snapshot } from "../report/collect.js";
@@ -67,7 +68,7 @@ export function renderCycle(input: CycleViewInput, style: Style): string {
   const out: string[] = [];
   const ex = result.exchange;
   const sent = ex ? `${ex.result}${ex.httpStatus !== null ? ` (HTTP ${ex.httpStatus})` : ""}` : "not sent";
-  out.push(`${bold(`[${clockLabel(input.atMs)}] cycle ${input.cycle}`, style)} · report ${sent} · exit ${result.exitCode} · ${(result.durationMs / 1000).toFixed(1)} s`);
+  out.push(`${bold(`[${clockLabel(input.atMs)}] cycle ${input.cycle}`, style)} · report ${sent} · exit ${exitCodeOf(result.outcome)} · ${(result.durationMs / 1000).toFixed(1)} s`);
   if (ex && ex.result !== "delivered") out.push(more(ex.summary));
 
   const s = result.snapshot;

@@ -1,22 +1,25 @@
 /**
- * The Mission Control exchange, for the CLI (`report`, `run`, `status`).
+ * The Mission Control exchange, for the commands (`report`, `run`, `status`).
  *
- * `report` / `run`, per cycle:
+ * `report` / `run`, per cycle (src/commands/cycle.ts):
  *   const lock = await acquireCycleLock(stateDir, { command: "report" });   // src/state/lock.ts
- *   if (!lock.held) exit(lock.status === "busy" ? 75 : 64 or 5, lock.message)
- *   try { const outcome = await exchange(deps, input); … outcome.exitCode } finally { await lock.lock.release() }
- * `status`: readOutboxSummary, readLastExchange, clockOffsetStatus / describeClockOffset,
+ *   if (!lock.held) outcome "locked" or "lock-error"
+ *   try { const outcome = await exchange(deps, input); … outcome.result } finally { await lock.lock.release() }
+ * The cli turns the result into the exit code (exitCodeOf, src/contract/outcomes.ts).
+ * `status`: readOutboxSummary, readLastExchange (src/state/), clockOffsetStatus / describeClockOffset,
  *   readInstructions (src/state/instructions.ts), readCycleLock (src/state/lock.ts).
  */
 export { exchange } from "./exchange.js";
-export type { ExchangeDeps, ExchangeExitCode, ExchangeInput, ExchangeOutcome, ExchangeResult, ReportExchange } from "./exchange.js";
-export { readOutboxSummary } from "./outbox.js";
-export type { OutboxSummary } from "./outbox.js";
-export { readLastExchange, LAST_EXCHANGE_FILE } from "./last-exchange.js";
-export type { LastExchange, LastExchangeRead } from "./last-exchange.js";
+export type { ExchangeDeps, ExchangeInput } from "./exchange.js";
+export { summarizeExchange } from "./outcome.js";
+export type { ExchangeFacts, ExchangeOutcome, ExchangeResult, ExchangeSummary, ReportExchange } from "./outcome.js";
+export { readOutboxSummary } from "../state/outbox.js";
+export type { OutboxSummary } from "../state/outbox.js";
+export { readLastExchange, LAST_EXCHANGE_FILE } from "../state/last-exchange.js";
+export type { LastExchange, LastExchangeRead } from "../state/last-exchange.js";
 export { CLOCK_OFFSET_WARNING_MS, clockOffsetStatus, describeClockOffset } from "./clock-offset.js";
 export { readBearerToken, redactSecrets } from "./token.js";
 export type { TokenRead } from "./token.js";
-export { appendAudit, auditPath, AUDIT_FILE } from "./audit.js";
+export { appendAudit, auditPath, AUDIT_FILE } from "../state/audit.js";
 export { MissionControlConfigSchema } from "../config/mission-control.js";
 export type { MissionControlConfig, MissionControlConfigInput } from "../config/mission-control.js";

@@ -165,7 +165,7 @@ async function cycleAgainstSlowestProbe(): Promise<void> {
     const durations: number[] = [];
     for (let i = 0; i < 8; i++) {
       const r = await runCycle(effects, config, { command: "run", logger });
-      if (r.exitCode !== 0) throw new Error(`cycle failed: ${r.summary}`);
+      if (r.outcome !== "delivered") throw new Error(`cycle failed: ${r.summary}`);
       if (i >= 2) durations.push(r.durationMs); // two warm-up cycles
     }
     const m = median(durations);

@@ -71,7 +71,7 @@ test("hostile answer text (escape sequences, 200 KB) reaches no stdout, status, 
 });
 
 test("audit: the size bound holds exactly, even for a line bigger than the bound", async () => {
-  const { appendAudit } = await import("../../src/mission-control/audit.js");
+  const { appendAudit } = await import("../../src/state/audit.js");
   const { mkdtempSync, rmSync, statSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   const dir = mkdtempSync(join(tmpdir(), "nk-audit-"));

@@ -84,9 +84,20 @@ test("report --quiet: one line when the outcome changes, nothing when it stays t
   assert.equal(same.code, 0);
   assert.equal(same.stdout, "", "the same outcome says nothing");
   assert.doesNotMatch(same.stderr, /delivered report/, "nor logs it at info");
+  // The files that keep the cycle's exit code keep their format (issue 14: outcomes, not numbers, in the code).
+  assert.equal(readFileSync(join(node.stateDir, "last-outcome"), "utf8"), "0 delivered\n");
   mc.reply({ status: 503, headers: { "retry-after": "0" } }, { status: 503 }, { status: 503 });
   await mc.close();
   const down = await runCli(["--config", config, "report", "--quiet"], { env: node.env });
   assert.equal(down.code, 5);
   assert.notEqual(down.stdout, "", "a change is said");
+  assert.equal(readFileSync(join(node.stateDir, "last-outcome"), "utf8"), "5 kept\n");
+  const last = JSON.parse(readFileSync(join(node.stateDir, "last-exchange.json"), "utf8")) as { result: string; exitCode: number };
+  assert.deepEqual([last.result, last.exitCode], ["kept", 5]);
+  const self = JSON.parse(readFileSync(join(node.stateDir, "self.json"), "utf8")) as { lastCycle: { exitCode: number; delivered: boolean } };
+  assert.deepEqual([self.lastCycle.exitCode, self.lastCycle.delivered], [5, false]);
+  const cycles = readFileSync(join(node.stateDir, "audit.jsonl"), "utf8").trim().split("\n")
+    .map((l) => JSON.parse(l) as { type: string; exitCode?: number; exchange?: { result: string } })
+    .filter((l) => l.type === "cycle");
+  assert.deepEqual(cycles.map((l) => [l.exitCode, l.exchange?.result]), [[0, "delivered"], [0, "delivered"], [5, "kept"]]);
 });

@@ -27,6 +27,7 @@ import { createLogger } from "../../src/effects/log.js";
 import type { ProcessRunner, RunResult } from "../../src/effects/process.js";
 import { realEffects } from "../../src/effects/real.js";
 import { runLoop } from "../../src/commands/run.js";
+import { exitCodeOf } from "../../src/contract/outcomes.js";
 import { ROOT, tempDir, writeConfig } from "../helpers/cli.js";
 import { makeTestPki } from "../helpers/tls.js";
 import { answers, startMissionControl } from "../mission-control/server.js";
@@ -130,7 +131,7 @@ test("300 cycles of run in one process keep neither JS heap nor handles", { time
     intervalMs: 60_000, logger, stop: stop.signal, maxCycles: TOTAL, immediate: true,
     afterCycle: (result) => {
       cycles++;
-      exitCodes.add(result.exitCode);
+      exitCodes.add(exitCodeOf(result.outcome));
       // After the cycle's last await: its sockets and timers are released or about to be; a tick lets them go.
       if (cycles === WARM) return new Promise<void>((resolve) => setImmediate(() => {
         start = { heap: heapAfterGc(gc), handles: activeResources() };

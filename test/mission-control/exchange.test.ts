@@ -8,13 +8,14 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { createHttpClient } from "../../src/effects/http.js";
-import { auditPath } from "../../src/mission-control/audit.js";
+import { auditPath } from "../../src/state/audit.js";
 import { MissionControlConfigSchema } from "../../src/config/mission-control.js";
 import type { MissionControlConfig, MissionControlConfigInput } from "../../src/config/mission-control.js";
 import { exchange } from "../../src/mission-control/exchange.js";
 import type { ExchangeInput, ExchangeOutcome } from "../../src/mission-control/exchange.js";
-import { readLastExchange } from "../../src/mission-control/last-exchange.js";
-import { listOutbox, readOutboxSummary } from "../../src/mission-control/outbox.js";
+import { readLastExchange } from "../../src/state/last-exchange.js";
+import { listOutbox, readOutboxSummary } from "../../src/state/outbox.js";
+import { exitCodeOf } from "../../src/contract/outcomes.js";
 import { HealthReportSchema } from "../../src/contract/report.js";
 import type { HealthReport } from "../../src/contract/report.js";
 import { readInstructions } from "../../src/state/instructions.js";
@@ -155,7 +156,7 @@ describe("exchange: answers of the contract", () => {
     const h = harness(mc.url);
     const report = makeReport();
     const o = await h.cycle(report);
-    assert.equal(o.exitCode, 0);
+    assert.equal(exitCodeOf(o.result), 0);
     assert.equal(o.result, "delivered");
     assert.equal(o.apply, true);
     assert.equal(o.answersThisReport, true);
@@ -202,7 +203,7 @@ describe("exchange: answers of the contract", () => {
     mc.reply(answers.status(204));
     const h = harness(mc.url);
     const o = await h.cycle();
-    assert.equal(o.exitCode, 0);
+    assert.equal(exitCodeOf(o.result), 0);
     assert.equal(o.result, "delivered");
     assert.equal(o.instructions, null);
     assert.equal(o.apply, false);
@@ -215,7 +216,7 @@ describe("exchange: answers of the contract", () => {
       mc.reply(answers.status(status, { error: "componentStatuses[0].resultCode: unknown code 77" }));
       const h = harness(mc.url);
       const o = await h.cycle();
-      assert.equal(o.exitCode, 4);
+      assert.equal(exitCodeOf(o.result), 4);
       assert.equal(o.result, "refused");
       assert.equal(o.apply, false);
       assert.equal(mc.requests.length, 1);
@@ -233,7 +234,7 @@ describe("exchange: answers of the contract", () => {
       const h = harness(mc.url);
       const first = makeReport();
       const o = await h.cycle(first);
-      assert.equal(o.exitCode, 4);
+      assert.equal(exitCodeOf(o.result), 4);
       assert.equal(o.result, "refused");
       assert.equal(mc.requests.length, 1);
       assert.deepEqual(await outboxIds(h.stateDir), [first.reportId]);
@@ -241,7 +242,7 @@ describe("exchange: answers of the contract", () => {
       // Fixed: both go, in order.
       const second = makeReport();
       const next = await h.cycle(second);
-      assert.equal(next.exitCode, 0);
+      assert.equal(exitCodeOf(next.result), 0);
       assert.deepEqual(mc.requests.map((r) => r.headers["idempotency-key"]), [first.reportId, first.reportId, second.reportId]);
       assert.deepEqual(await outboxIds(h.stateDir), []);
     }));
@@ -251,7 +252,7 @@ describe("exchange: answers of the contract", () => {
     mc.reply(answers.status(409, { error: "node node-1 is not in cluster cluster-test" }));
     const h = harness(mc.url);
     const o = await h.cycle();
-    assert.equal(o.exitCode, 4);
+    assert.equal(exitCodeOf(o.result), 4);
     assert.equal(o.apply, false);
     assert.equal(o.instructions, null);
     assert.equal(mc.requests.length, 1);
@@ -264,7 +265,7 @@ describe("exchange: answers of the contract", () => {
     const h = harness(mc.url);
     const report = makeReport();
     const o = await h.cycle(report);
-    assert.equal(o.exitCode, 0);
+    assert.equal(exitCodeOf(o.result), 0);
     assert.equal(o.attempts, 2);
     assert.deepEqual(h.clock.sleeps, [2_000]);
     assert.deepEqual(mc.requests.map((r) => r.headers["idempotency-key"]), [report.reportId, report.reportId]);
@@ -282,7 +283,7 @@ describe("exchange: answers of the contract", () => {
     }));
     const h = harness(mc.url);
     const o = await h.cycle();
-    assert.equal(o.exitCode, 0);
+    assert.equal(exitCodeOf(o.result), 0);
     assert.deepEqual(h.clock.sleeps, [3_000]);
   }));
 
@@ -291,7 +292,7 @@ describe("exchange: answers of the contract", () => {
     const h = harness(mc.url, {}, { deadlineMs: 30_000 });
     const report = makeReport();
     const o = await h.cycle(report);
-    assert.equal(o.exitCode, 5);
+    assert.equal(exitCodeOf(o.result), 5);
     assert.equal(o.result, "kept");
     assert.equal(mc.requests.length, 1);
     assert.deepEqual(h.clock.sleeps, []);
@@ -304,7 +305,7 @@ describe("exchange: answers of the contract", () => {
     const h = harness(mc.url);
     const report = makeReport();
     const o = await h.cycle(report);
-    assert.equal(o.exitCode, 5);
+    assert.equal(exitCodeOf(o.result), 5);
     assert.equal(o.httpStatus, 503);
     assert.equal(mc.requests.length, 4); // retry.maxAttempts
     assert.deepEqual(h.clock.sleeps, [1_000, 1_000, 1_000]);
@@ -316,7 +317,7 @@ describe("exchange: answers of the contract", () => {
     mc.reply(answers.status(503), answers.status(503), answers.status(503));
     const h = harness(mc.url);
     const o = await h.cycle();
-    assert.equal(o.exitCode, 0);
+    assert.equal(exitCodeOf(o.result), 0);
     // random() = 0.5 of ceilings 100, 200, 400 ms
     assert.deepEqual(h.clock.sleeps, [50, 100, 200]);
   }));
@@ -326,7 +327,7 @@ describe("exchange: answers of the contract", () => {
     const h = harness(mc.url);
     const report = makeReport();
     const o = await h.cycle(report);
-    assert.equal(o.exitCode, 0);
+    assert.equal(exitCodeOf(o.result), 0);
     assert.equal(o.attempts, 2);
     assert.deepEqual(h.clock.sleeps, [50]);
     assert.equal(o.instructions?.reportId, report.reportId);
@@ -338,7 +339,7 @@ describe("exchange: answers of the contract", () => {
     const h = harness(mc.url);
     const report = makeReport();
     const o = await h.cycle(report);
-    assert.equal(o.exitCode, 0, o.summary);
+    assert.equal(exitCodeOf(o.result), 0, o.summary);
     assert.deepEqual(mc.requests.map((r) => r.headers["idempotency-key"]), [report.reportId, report.reportId]);
     const [line] = auditLines(h.stateDir);
     assert.equal(line!.attempts[0]!.error!.kind, "reset");
@@ -350,7 +351,7 @@ describe("exchange: answers of the contract", () => {
     const h = harness(mc.url, { headersTimeoutMs: 300, retry: { baseMs: 100, maxMs: 1_000, maxAttempts: 2 } });
     const report = makeReport();
     const o = await h.cycle(report);
-    assert.equal(o.exitCode, 5);
+    assert.equal(exitCodeOf(o.result), 5);
     assert.equal(mc.requests.length, 2);
     assert.deepEqual(await outboxIds(h.stateDir), [report.reportId]);
     const [line] = auditLines(h.stateDir);
@@ -363,7 +364,7 @@ describe("exchange: answers of the contract", () => {
     const h = harness(mc.url, { headersTimeoutMs: 60_000 }, { deadlineMs: 600 });
     const started = Date.now();
     const o = await h.cycle();
-    assert.equal(o.exitCode, 5);
+    assert.equal(exitCodeOf(o.result), 5);
     assert.ok(Date.now() - started < 10_000);
     assert.equal(mc.requests.length, 1);
   }));
@@ -372,7 +373,7 @@ describe("exchange: answers of the contract", () => {
     mc.reply({ status: 200, body: Buffer.alloc(2 * 1024 * 1024, 0x20) });
     const h = harness(mc.url);
     const o = await h.cycle();
-    assert.equal(o.exitCode, 6);
+    assert.equal(exitCodeOf(o.result), 6);
     assert.equal(o.result, "answer-invalid");
     assert.equal(o.apply, false);
     assert.equal(mc.requests.length, 1);
@@ -384,7 +385,7 @@ describe("exchange: answers of the contract", () => {
     mc.reply({ status: 200, body: Buffer.alloc(2 * 1024 * 1024, 0x20), chunked: true });
     const h = harness(mc.url);
     const o = await h.cycle();
-    assert.equal(o.exitCode, 6);
+    assert.equal(exitCodeOf(o.result), 6);
     assert.equal(mc.requests.length, 1);
     assert.deepEqual(await outboxIds(h.stateDir), []);
   }));
@@ -393,7 +394,7 @@ describe("exchange: answers of the contract", () => {
     mc.reply({ status: 200, body: "{\"schemaVersion\": 1, " });
     const h = harness(mc.url);
     const o = await h.cycle();
-    assert.equal(o.exitCode, 6);
+    assert.equal(exitCodeOf(o.result), 6);
     assert.equal(o.instructions, null);
     assert.equal(o.apply, false);
     assert.deepEqual(await outboxIds(h.stateDir), []);
@@ -405,7 +406,7 @@ describe("exchange: answers of the contract", () => {
     mc.reply(answers.instructions({ phaFailoverRemediation: undefined })); // undefined: left out of the JSON
     const h = harness(mc.url);
     const o = await h.cycle();
-    assert.equal(o.exitCode, 6);
+    assert.equal(exitCodeOf(o.result), 6);
     assert.match(o.summary, /phaFailoverRemediation/);
   }));
 
@@ -413,7 +414,7 @@ describe("exchange: answers of the contract", () => {
     mc.reply(answers.instructions({ reportId: "00000000-0000-4000-8000-000000000000" }));
     const h = harness(mc.url);
     const o = await h.cycle();
-    assert.equal(o.exitCode, 6);
+    assert.equal(exitCodeOf(o.result), 6);
     assert.equal(o.apply, false);
     assert.match(o.summary, /00000000-0000-4000-8000-000000000000/);
     assert.deepEqual(await outboxIds(h.stateDir), []);
@@ -423,7 +424,7 @@ describe("exchange: answers of the contract", () => {
     mc.reply(answers.instructions({ clusterId: "someone-elses-cluster" }));
     const h = harness(mc.url);
     const o = await h.cycle();
-    assert.equal(o.exitCode, 6);
+    assert.equal(exitCodeOf(o.result), 6);
     assert.equal(o.apply, false);
     assert.match(o.summary, /someone-elses-cluster/);
   }));
@@ -432,7 +433,7 @@ describe("exchange: answers of the contract", () => {
     mc.reply(answers.instructions({ futureField: { nested: true }, anotherOne: 42 }));
     const h = harness(mc.url);
     const o = await h.cycle();
-    assert.equal(o.exitCode, 0);
+    assert.equal(exitCodeOf(o.result), 0);
     assert.equal(o.apply, true);
     assert.equal(Object.hasOwn(o.instructions ?? {}, "futureField"), false);
   }));
@@ -441,7 +442,7 @@ describe("exchange: answers of the contract", () => {
     const h = harness(mc.url);
     const report = makeReport();
     const o = await h.cycle(report);
-    assert.equal(o.exitCode, 5);
+    assert.equal(exitCodeOf(o.result), 5);
     assert.equal(o.attempts, 1);
     assert.equal(mc.requests.length, 0);
     assert.deepEqual(await outboxIds(h.stateDir), [report.reportId]);
@@ -453,7 +454,7 @@ describe("exchange: answers of the contract", () => {
   test("an expired server certificate: refused, kept, exit 5", () => withServer(async () => {
     const h = harness(mc.url);
     const o = await h.cycle();
-    assert.equal(o.exitCode, 5);
+    assert.equal(exitCodeOf(o.result), 5);
     assert.equal(mc.requests.length, 0);
     const [line] = auditLines(h.stateDir);
     assert.equal(line!.error!.kind, "tls");
@@ -463,19 +464,19 @@ describe("exchange: answers of the contract", () => {
   test("a client certificate is presented when configured", () => withServer(async () => {
     const h = harness(mc.url, { certFile: pki.client.certFile, keyFile: pki.client.keyFile });
     const o = await h.cycle();
-    assert.equal(o.exitCode, 0);
+    assert.equal(exitCodeOf(o.result), 0);
     assert.equal(mc.requests[0]!.clientCertCn, "client");
   }, { requestClientCert: true }));
 
   test("clock offset from the Date header; WARNING beyond 30 s; kept by status while MC is down", () => withServer(async () => {
     const h = harness(mc.url);
     const o = await h.cycle();
-    assert.equal(o.exitCode, 0);
+    assert.equal(exitCodeOf(o.result), 0);
     assert.ok(o.clockOffsetMs !== null && o.clockOffsetMs > 57_000 && o.clockOffsetMs < 63_000, `offset ${o.clockOffsetMs}`);
     assert.match(o.summary, /behind Mission Control/);
     await mc.close();
     const down = await h.cycle();
-    assert.equal(down.exitCode, 5);
+    assert.equal(exitCodeOf(down.result), 5);
     assert.equal(down.clockOffsetMs, null);
     const last = await readLastExchange(h.stateDir);
     assert.ok(last.state === "ok");
@@ -494,7 +495,7 @@ describe("exchange: outbox across outages", () => {
         const report = makeReport();
         reports.push(report);
         const o = await h.cycle(report);
-        assert.equal(o.exitCode, 5, o.summary);
+        assert.equal(exitCodeOf(o.result), 5, o.summary);
         assert.equal(o.counts.kept, cycle);
         assert.match(o.summary, /connection refused/);
       }
@@ -508,7 +509,7 @@ describe("exchange: outbox across outages", () => {
       const sixth = makeReport();
       reports.push(sixth);
       const o = await h.cycle(sixth);
-      assert.equal(o.exitCode, 0, o.summary);
+      assert.equal(exitCodeOf(o.result), 0, o.summary);
       assert.equal(o.counts.delivered, 6);
       assert.equal(o.counts.kept, 0);
       const sent = mc.requests.map((r) => r.headers["idempotency-key"]);
@@ -535,7 +536,7 @@ describe("exchange: outbox across outages", () => {
     const reports = [makeReport(), makeReport(), makeReport(), makeReport(), makeReport()];
     let last: ExchangeOutcome | undefined;
     for (const r of reports) last = await h.cycle(r);
-    assert.equal(last?.exitCode, 5);
+    assert.equal(last && exitCodeOf(last.result), 5);
     assert.equal(last?.counts.dropped, 1);
     assert.equal(last?.counts.droppedTotal, 2);
     assert.match(last.summary, /1 report dropped from the outbox \(2 in all\)/);
@@ -557,7 +558,7 @@ describe("exchange: outbox across outages", () => {
       mc.reply(answers.status(400, "bad"));
       const report = makeReport();
       const o = await h.cycle(report);
-      assert.equal(o.exitCode, 0);
+      assert.equal(exitCodeOf(o.result), 0);
       assert.deepEqual(o.reports.map((r) => r.fate), ["rejected", "accepted", "accepted"]);
       assert.deepEqual(await outboxIds(h.stateDir), []);
       assert.equal(mc.requests.length, 3);
@@ -576,7 +577,7 @@ describe("exchange: outbox across outages", () => {
       mc.setFallback(answers.status(401));
       const report = makeReport();
       const o = await h.cycle(report);
-      assert.equal(o.exitCode, 4);
+      assert.equal(exitCodeOf(o.result), 4);
       assert.equal(mc.requests.length, 1);
       assert.deepEqual(await outboxIds(h.stateDir), [...old, report].map((r) => r.reportId));
       assert.match(o.summary, /was not sent/);
@@ -594,7 +595,7 @@ describe("exchange: outbox across outages", () => {
       mc.reply({ status: 200, body: "not json" });
       const report = makeReport();
       const o = await h.cycle(report);
-      assert.equal(o.exitCode, 0);
+      assert.equal(exitCodeOf(o.result), 0);
       assert.equal(o.apply, true);
       assert.equal(o.instructions?.reportId, report.reportId);
       assert.deepEqual(await outboxIds(h.stateDir), []);
@@ -614,7 +615,7 @@ describe("exchange: outbox across outages", () => {
       mc.setFallback(answers.status(503));
       const report = makeReport();
       const o = await h.cycle(report);
-      assert.equal(o.exitCode, 5);
+      assert.equal(exitCodeOf(o.result), 5);
       assert.equal(o.answeredReportId, old.reportId);
       assert.equal(o.answersThisReport, false);
       assert.deepEqual(await outboxIds(h.stateDir), [report.reportId]);
@@ -629,7 +630,7 @@ describe("exchange: outbox across outages", () => {
       const h = harness(mc.url);
       const report = makeReport();
       const o = await h.cycle(report, { deadlineAt: h.clock.monotonic() - 1 });
-      assert.equal(o.exitCode, 5);
+      assert.equal(exitCodeOf(o.result), 5);
       assert.equal(mc.requests.length, 0);
       assert.deepEqual(await outboxIds(h.stateDir), [report.reportId]);
     } finally {
@@ -645,7 +646,7 @@ describe("exchange: outbox across outages", () => {
       controller.abort();
       const report = makeReport();
       const o = await h.cycle(report, { signal: controller.signal });
-      assert.equal(o.exitCode, 5);
+      assert.equal(exitCodeOf(o.result), 5);
       assert.deepEqual(await outboxIds(h.stateDir), [report.reportId]);
     } finally {
       await mc.close();
@@ -657,7 +658,7 @@ describe("exchange: configuration and secrets", () => {
   test("no missionControl.url: says so, sends and stores nothing, exit 64", async () => {
     const h = harness(undefined);
     const o = await h.cycle();
-    assert.equal(o.exitCode, 64);
+    assert.equal(exitCodeOf(o.result), 64);
     assert.equal(o.result, "not-configured");
     assert.match(o.summary, /missionControl\.url is not configured/);
     assert.deepEqual(await outboxIds(h.stateDir), []);
@@ -669,7 +670,7 @@ describe("exchange: configuration and secrets", () => {
       const h = harness(mc.url, {}, { tokenMode: 0o644 });
       const report = makeReport();
       const o = await h.cycle(report);
-      assert.equal(o.exitCode, 64);
+      assert.equal(exitCodeOf(o.result), 64);
       assert.equal(o.result, "config-error");
       assert.ok(o.summary.includes(`chmod 600 ${h.tokenFile}`), o.summary);
       assert.equal(mc.requests.length, 0);
@@ -682,21 +683,21 @@ describe("exchange: configuration and secrets", () => {
   test("an unreadable CA file is named in the error", async () => {
     const h = harness("https://127.0.0.1:1", { caFile: "/nonexistent/ca.pem" });
     const o = await h.cycle();
-    assert.equal(o.exitCode, 64);
+    assert.equal(exitCodeOf(o.result), 64);
     assert.match(o.summary, /missionControl\.caFile \/nonexistent\/ca\.pem/);
   });
 
   test("a client key that does not match its certificate is named in the error", async () => {
     const h = harness("https://127.0.0.1:1", { certFile: pki.client.certFile, keyFile: pki.server.keyFile });
     const o = await h.cycle();
-    assert.equal(o.exitCode, 64);
+    assert.equal(exitCodeOf(o.result), 64);
     assert.match(o.summary, /missionControl\.certFile\/keyFile/);
   });
 
   test("plain http:// to a non-loopback host is refused even if the config was not parsed", async () => {
     const h = harness("https://127.0.0.1:1");
     const o = await h.cycle(undefined, { config: { ...h.config, url: "http://192.0.2.1:8080" } });
-    assert.equal(o.exitCode, 64);
+    assert.equal(exitCodeOf(o.result), 64);
     assert.match(o.summary, /plain http/);
   });
 
@@ -706,7 +707,7 @@ describe("exchange: configuration and secrets", () => {
       const h = harness(mc.url);
       const bad = { ...makeReport(), nodekeeperIp: "not-an-ip" } as HealthReport;
       const o = await h.cycle(bad);
-      assert.equal(o.exitCode, 5);
+      assert.equal(exitCodeOf(o.result), 5);
       assert.equal(mc.requests.length, 0);
       assert.match(o.problems.join(" "), /nodekeeperIp/);
     } finally {
@@ -721,7 +722,7 @@ describe("exchange: configuration and secrets", () => {
       const blocker = join(tempDir("nk-mc-blocked-"), "file");
       writeFileSync(blocker, "");
       const o = await h.cycle(undefined, { stateDir: join(blocker, "state"), deadlineAt: Number.POSITIVE_INFINITY });
-      assert.equal(o.exitCode, 0, o.summary);
+      assert.equal(exitCodeOf(o.result), 0, o.summary);
       assert.equal(mc.requests.length, 1);
       assert.match(o.problems.join("\n"), /could not be stored in the outbox/);
       assert.match(o.problems.join("\n"), /audit log not written/);
@@ -739,7 +740,7 @@ describe("exchange: configuration and secrets", () => {
       { http: () => Promise.reject(new Error("boom")), clock: h.clock },
       { config: h.config, clusterId: CLUSTER_ID, stateDir: h.stateDir, report: makeReport(), userAgent: USER_AGENT, deadlineAt: h.clock.monotonic() + 1_000 },
     );
-    assert.equal(o.exitCode, 64);
+    assert.equal(exitCodeOf(o.result), 64);
     assert.match(o.summary, /boom/);
     assert.equal((await outboxIds(h.stateDir)).length, 1);
   });
@@ -749,7 +750,7 @@ describe("exchange: configuration and secrets", () => {
     try {
       const h = harness(mc.url);
       const o = await h.cycle();
-      assert.equal(o.exitCode, 4);
+      assert.equal(exitCodeOf(o.result), 4);
       assert.match(o.summary, /\[REDACTED\]/);
       const text = readFileSync(auditPath(h.stateDir), "utf8");
       assert.equal(text.includes(TOKEN), false);
@@ -767,7 +768,7 @@ describe("exchange: proxies", () => {
     try {
       const h = harness(mc.url, { proxy: proxy.url });
       const o = await h.cycle();
-      assert.equal(o.exitCode, 0, o.summary);
+      assert.equal(exitCodeOf(o.result), 0, o.summary);
       assert.deepEqual(proxy.tunnels, [`127.0.0.1:${mc.port}`]);
       assert.equal(mc.requests.length, 1);
     } finally {
@@ -786,12 +787,12 @@ describe("exchange: proxies", () => {
       delete process.env.NO_PROXY;
       process.env.HTTPS_PROXY = proxy.url;
       const viaEnv = harness(mc.url, { proxy: undefined });
-      assert.equal((await viaEnv.cycle()).exitCode, 0);
+      assert.equal(exitCodeOf((await viaEnv.cycle()).result), 0);
       assert.deepEqual(proxy.tunnels, [`127.0.0.1:${mc.port}`]);
 
       process.env.NO_PROXY = "127.0.0.1";
       const bypass = harness(mc.url, { proxy: undefined });
-      assert.equal((await bypass.cycle()).exitCode, 0);
+      assert.equal(exitCodeOf((await bypass.cycle()).result), 0);
       assert.equal(proxy.tunnels.length, 1);
       assert.equal(mc.requests.length, 2);
     } finally {

@@ -6,8 +6,8 @@ import { createInterface } from "node:readline";
 import { after, test } from "node:test";
 import {
   enqueueReport, listOutbox, outboxDir, readEntry, readOutboxSummary, removeEntry, removeLeftovers,
-} from "../../src/mission-control/outbox.js";
-import type { OutboxLimits } from "../../src/mission-control/outbox.js";
+} from "../../src/state/outbox.js";
+import type { OutboxLimits } from "../../src/state/outbox.js";
 import { makeReport, removeTempDirs, tempDir } from "./support.js";
 
 after(removeTempDirs);

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync, writeFileSync, appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { appendAudit, auditPath } from "../../src/mission-control/audit.js";
-import { readLastExchange } from "../../src/mission-control/last-exchange.js";
+import { appendAudit, auditPath } from "../../src/state/audit.js";
+import { readLastExchange } from "../../src/state/last-exchange.js";
 import { InstructionsSchema } from "../../src/contract/answer.js";
 import type { Instructions } from "../../src/contract/answer.js";
 import {

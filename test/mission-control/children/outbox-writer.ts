@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { enqueueReport } from "../../../src/mission-control/outbox.js";
+import { enqueueReport } from "../../../src/state/outbox.js";
 
 const [stateDir, templateFile] = process.argv.slice(2);
 if (!stateDir || !templateFile) throw new Error("usage: outbox-writer.ts STATE_DIR TEMPLATE_JSON");

@@ -7,7 +7,7 @@
  * (default 3), the oldest deleted. The log therefore never takes more than
  * (keep + 1) × maxBytes.
  *
- * Lines written by the exchange (exchange.ts) have `type: "exchange"`; other
+ * Lines written by the exchange (src/mission-control/flush.ts) have `type: "exchange"`; other
  * parts of a cycle (the apply step) may append their own `type`s here too.
  * Every line is redacted of the secrets given (the tokens, any length), string
  * by string, before it touches the disk: the request headers are logged with
@@ -28,8 +28,8 @@ import { open, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { AuditConfig } from "../config/mission-control.js";
 import { cleanDeep, redactDeep } from "../contract/text.js";
-import { ensureDir } from "../state/atomic.js";
-import { handOver, ownerFor } from "../state/owner.js";
+import { ensureDir } from "./atomic.js";
+import { handOver, ownerFor } from "./owner.js";
 
 export const AUDIT_FILE = "audit.jsonl";
 
@@ -72,14 +72,15 @@ const AUDIT_STRING_MAX_CHARS = 64 * 1024;
  * that would not fit in `maxBytes` on its own is replaced by a short record
  * saying so, so the bound holds exactly; null if even that does not fit.
  */
-export function auditLine(record: Readonly<Record<string, unknown>>, secrets: readonly string[], maxBytes: number): string | null {
+export function auditLine(record: Readonly<Record<string, unknown>>, secrets: readonly string[], maxBytes: number, now?: number): string | null {
   const clean = cleanDeep(redactDeep(record, secrets), AUDIT_STRING_MAX_CHARS);
   const line = `${JSON.stringify(clean)}\n`;
   const bytes = Buffer.byteLength(line);
   if (bytes <= maxBytes) return line;
   const short = `${JSON.stringify({
     type: typeof clean["type"] === "string" ? clean["type"] : "unknown",
-    at: typeof clean["at"] === "string" ? clean["at"] : new Date().toISOString(),
+    // Every writer stamps its lines; a record without one gets the time it is written, when given.
+    at: typeof clean["at"] === "string" ? clean["at"] : now !== undefined ? new Date(now).toISOString() : null,
     reportId: typeof clean["reportId"] === "string" ? clean["reportId"] : null,
     omitted: `a ${bytes}-byte audit line, over the ${maxBytes}-byte bound of the audit log`,
   })}\n`;
@@ -91,11 +92,12 @@ export type AuditWrite = { ok: true } | { ok: false; reason: string };
 export async function appendAudit(
   stateDir: string,
   record: Readonly<Record<string, unknown>>,
-  options: { limits?: AuditLimits; secrets?: readonly string[] } = {},
+  /** now: wall-clock ms (effects.clock.now()), for the short record of a line too big to keep. */
+  options: { limits?: AuditLimits; secrets?: readonly string[]; now?: number } = {},
 ): Promise<AuditWrite> {
   const limits = options.limits ?? DEFAULT_AUDIT_LIMITS;
   try {
-    const line = auditLine(record, options.secrets ?? [], limits.maxBytes);
+    const line = auditLine(record, options.secrets ?? [], limits.maxBytes, options.now);
     if (line === null) return { ok: false, reason: `audit log not written: a line does not fit in ${limits.maxBytes} bytes even shortened` };
     const bytes = Buffer.byteLength(line);
     await ensureDir(stateDir);

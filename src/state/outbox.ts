@@ -29,7 +29,7 @@ import * as z from "zod";
 import { HealthReportSchema } from "../contract/report.js";
 import type { HealthReport } from "../contract/report.js";
 import type { OutboxConfig } from "../config/mission-control.js";
-import { ensureDir, writeFileAtomic } from "../state/atomic.js";
+import { ensureDir, writeFileAtomic } from "./atomic.js";
 
 export const OUTBOX_DIR = "outbox";
 const DROPPED_FILE = "dropped.json";

@@ -9,7 +9,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as z from "zod";
-import { writeFileAtomic } from "../state/atomic.js";
+import { writeFileAtomic } from "./atomic.js";
 
 export const LAST_EXCHANGE_FILE = "last-exchange.json";
 
