@@ -14,11 +14,10 @@
  *
  * Never throws: an exception becomes an UNKNOWN result with the reason.
  */
-import { mkdir } from "node:fs/promises";
 import type { Clock } from "../effects/clock.js";
 import type { ProcessRunner } from "../effects/process.js";
 import type { CassandraConfig } from "../config/cassandra.js";
-import { emptyCache, emptyEntry, loadCache, saveCache, type CacheEntry, type NodetoolCache } from "../state/nodetool-cache.js";
+import { emptyCache, emptyEntry, ensureCacheDir, loadCache, saveCache, type CacheEntry, type NodetoolCache } from "../state/nodetool-cache.js";
 import { acquireNodetoolLock } from "../state/nodetool-lock.js";
 import { forgetProcess, recordFailure, recordSuccess, recordUnsupported } from "./fact-cache.js";
 import { FACTS, PROCESS_FACTS, REPAIR_SOURCES, type FactName, type FactSpec } from "./facts.js";
@@ -134,7 +133,7 @@ class Probe {
     if (loaded.note !== null) this.notes.push(loaded.note);
     const now = this.deps.clock.now();
     this.values = new FactValues(this.cache, now, cycleNumber(this.cache.cycle, this.input.fresh), this.input.config);
-    await mkdir(this.input.stateDir, { recursive: true }).catch(() => undefined);
+    await ensureCacheDir(this.input.stateDir);
 
     const identity = processChange(this.input.processIdentity, this.cache.processIdentity);
     let processChanged = identity.changed;

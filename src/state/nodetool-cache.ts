@@ -10,7 +10,7 @@
  * version, or damaged, can never feed a wrong shape into the probe (a parser
  * never throws; unreadable text is simply no value). Written atomically.
  */
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as z from "zod";
 import { writeFileAtomic } from "./atomic.js";
@@ -72,6 +72,15 @@ export function emptyEntry(): CacheEntry {
     attemptAt: null, storedAt: null, stdout: null, args: null, unsupported: [], unsupportedOn: null, lastError: null,
     attemptCycle: null, readCycle: null, active: false,
   };
+}
+
+/**
+ * Creates the state folder if it is missing, so that the nodetool lock can be
+ * taken there. Never throws: a folder that cannot be made only costs the lock
+ * (the probe runs nodetool anyway) and the cache (a note says why).
+ */
+export async function ensureCacheDir(stateDir: string): Promise<void> {
+  await mkdir(stateDir, { recursive: true }).catch(() => undefined);
 }
 
 /** Never throws: a missing or unreadable cache is an empty one (with a note why, if it was damaged). */
