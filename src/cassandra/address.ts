@@ -73,12 +73,6 @@ export function canonicalHost(text: string): string | null {
   return parseEndpoint(text)?.host ?? null;
 }
 
-/** Same host (ports are ignored: status prints none, listpendinghints always one). */
-export function sameHost(a: string, b: string): boolean {
-  const ca = canonicalHost(a);
-  return ca !== null && ca === canonicalHost(b);
-}
-
 function withPort(base: { host: string; kind: HostKind }, portPart: string | null): Endpoint | null {
   if (portPart === null) return { ...base, port: null };
   if (!/^\d{1,5}$/.test(portPart)) return null;

@@ -19,7 +19,6 @@ import { parseInfo } from "../../src/cassandra/parse/info.js";
 import { parseListPendingHints } from "../../src/cassandra/parse/listpendinghints.js";
 import { parseNetStats } from "../../src/cassandra/parse/netstats.js";
 import { parseRepairAdminList } from "../../src/cassandra/parse/repair-admin.js";
-import { parseRunning, parseStatusHandoff } from "../../src/cassandra/parse/simple.js";
 import { parseStatus } from "../../src/cassandra/parse/status.js";
 import { parseTpStats } from "../../src/cassandra/parse/tpstats.js";
 import { parseVersion } from "../../src/cassandra/parse/version.js";
@@ -127,8 +126,6 @@ const PARSERS: Array<[string, (s: string) => ParseResult<unknown>, string[]]> = 
   ["tpstats", parseTpStats, ["tpstats"]],
   ["describecluster", parseDescribeCluster, ["describecluster"]],
   ["version", parseVersion, ["version"]],
-  ["statushandoff", parseStatusHandoff, ["statushandoff"]],
-  ["statusgossip/binary", parseRunning, ["statusgossip", "statusbinary"]],
 ];
 
 describe(`fuzz: ${PER_PARSER} seeded inputs per parser (seed 0x${SEED.toString(16)})`, () => {

@@ -14,7 +14,6 @@ import { parseListPendingHints, type PendingHints } from "../../src/cassandra/pa
 import { parseNetStats, type NetStats } from "../../src/cassandra/parse/netstats.js";
 import { parseRepairAdminList, parseRepairAdminSummarizeRepaired, timeUuidMillis, type RepairSessions } from "../../src/cassandra/parse/repair-admin.js";
 import { parseMaxHintWindow } from "../../src/cassandra/parse/hint-window.js";
-import { parseRunning, parseStatusHandoff } from "../../src/cassandra/parse/simple.js";
 import { parseStatus, type RingStatus } from "../../src/cassandra/parse/status.js";
 import { parseTpStats, type TpStats } from "../../src/cassandra/parse/tpstats.js";
 import { parseVersion } from "../../src/cassandra/parse/version.js";
@@ -602,7 +601,7 @@ describe("describecluster", () => {
   });
 });
 
-describe("version and one-line commands", () => {
+describe("version", () => {
   it("versions", () => {
     assert.deepEqual(value(parseVersion(fixture("3.11/version.txt"))), { releaseVersion: "3.11.17", major: 3, minor: 11, patch: 17, gitSha: null });
     assert.equal(value(parseVersion(fixture("4.1/version.txt"))).releaseVersion, "4.1.6");
@@ -610,14 +609,6 @@ describe("version and one-line commands", () => {
     assert.deepEqual(value(parseVersion(fixture("5.0/version-verbose.txt"))), { releaseVersion: "5.0.3", major: 5, minor: 0, patch: 3, gitSha: "a58fa2ce7f2ae150d23418c5cfa26dc1321205bd" });
     assert.equal(value(parseVersion("ReleaseVersion: 5.0-rc1\r\n")).patch, null);
     assert.equal(parseVersion("").ok, false);
-  });
-
-  it("statushandoff, statusgossip, statusbinary", () => {
-    assert.deepEqual(value(parseStatusHandoff(fixture("3.11/statushandoff-dc-disabled.txt"))), { running: true, disabledDataCenters: ["dc2"] });
-    assert.deepEqual(value(parseStatusHandoff(fixture("4.1/statushandoff-not-running.txt"))), { running: false, disabledDataCenters: [] });
-    assert.equal(value(parseRunning(fixture("4.1/statusgossip-not-running.txt"))), false);
-    assert.equal(value(parseRunning(fixture("4.1/statusbinary-not-running.txt"))), false);
-    assert.equal(value(parseRunning("running\n")), true);
   });
 });
 
@@ -649,7 +640,7 @@ describe("every sample", () => {
   const parsers: Record<string, (s: string) => ParseResult<unknown>> = {
     status: parseStatus, info: parseInfo, listpendinghints: parseListPendingHints, repair_admin: parseRepairAdminList,
     compactionstats: parseCompactionStats, netstats: parseNetStats, tpstats: parseTpStats, describecluster: parseDescribeCluster,
-    version: parseVersion, statushandoff: parseStatusHandoff, statusgossip: parseRunning, statusbinary: parseRunning,
+    version: parseVersion,
     getmaxhintwindow: parseMaxHintWindow, summarize_repaired: parseRepairAdminSummarizeRepaired,
   };
   it("parses the same with CRLF line ends, without trailing spaces, and with a UTF-8 BOM", () => {

@@ -12,6 +12,10 @@ export interface HostList {
   readonly hosts: readonly string[];
 }
 
+type NodeCounts = { live: number | null; joining: number | null; moving: number | null; leaving: number | null; unreachable: number | null };
+type DataCenter = { name: string; nodes: number | null; down: number | null };
+type Keyspace = { name: string; replicationClass: string; options: string };
+
 export interface DescribeCluster {
   readonly name: string | null;
   readonly snitch: string | null;
@@ -22,11 +26,11 @@ export interface DescribeCluster {
   readonly unreachable: readonly string[];
   /** Exactly one schema version among reachable hosts. */
   readonly schemaAgreement: boolean;
-  readonly stats: { live: number | null; joining: number | null; moving: number | null; leaving: number | null; unreachable: number | null } | null;
-  readonly dataCenters: ReadonlyArray<{ name: string; nodes: number | null; down: number | null }>;
+  readonly stats: NodeCounts | null;
+  readonly dataCenters: readonly DataCenter[];
   /** Cassandra release per host (4.0+; more than one during a rolling upgrade). */
   readonly releaseVersions: readonly HostList[];
-  readonly keyspaces: ReadonlyArray<{ name: string; replicationClass: string; options: string }>;
+  readonly keyspaces: readonly Keyspace[];
   readonly notes: readonly string[];
 }
 
@@ -47,10 +51,10 @@ export function parseDescribeCluster(stdout: string): ParseResult<DescribeCluste
   const info = new Map<string, string>();
   const schemaVersions: HostList[] = [];
   let unreachable: string[] = [];
-  let stats: { live: number | null; joining: number | null; moving: number | null; leaving: number | null; unreachable: number | null } | null = null;
-  const dataCenters: Array<{ name: string; nodes: number | null; down: number | null }> = [];
+  let stats: NodeCounts | null = null;
+  const dataCenters: DataCenter[] = [];
   const releaseVersions: HostList[] = [];
-  const keyspaces: Array<{ name: string; replicationClass: string; options: string }> = [];
+  const keyspaces: Keyspace[] = [];
   const notes: string[] = [];
 
   for (const raw of trimmedLines(stdout)) {
@@ -88,34 +92,20 @@ export function parseDescribeCluster(stdout: string): ParseResult<DescribeCluste
         break;
       }
       case "stats": {
-        const m = /^(Live|Joining|Moving|Leaving|Unreachable): (\S+)$/.exec(line);
-        if (!m) break;
+        const count = statsLine(line);
+        if (count === null) break;
         stats ??= { live: null, joining: null, moving: null, leaving: null, unreachable: null };
-        const key = (m[1] ?? "").toLowerCase() as keyof NonNullable<typeof stats>;
-        stats[key] = parseInteger(m[2] ?? "");
+        stats[count.key] = count.value;
         break;
       }
       case "dcs": {
-        const at = line.lastIndexOf(" #Nodes: ");
-        const down = line.lastIndexOf(" #Down: ");
-        if (at <= 0 || down < at) break;
-        dataCenters.push({
-          name: line.slice(0, at),
-          nodes: parseInteger(line.slice(at + " #Nodes: ".length, down)),
-          down: parseInteger(line.slice(down + " #Down: ".length)),
-        });
+        const dc = dataCenterLine(line);
+        if (dc !== null) dataCenters.push(dc);
         break;
       }
       case "keyspaces": {
-        const at = line.indexOf(" -> Replication class: ");
-        if (at <= 0) break;
-        const rest = line.slice(at + " -> Replication class: ".length);
-        const brace = rest.indexOf(" {");
-        keyspaces.push({
-          name: line.slice(0, at),
-          replicationClass: brace < 0 ? rest : rest.slice(0, brace),
-          options: brace < 0 ? "" : rest.slice(brace + 1),
-        });
+        const keyspace = keyspaceLine(line);
+        if (keyspace !== null) keyspaces.push(keyspace);
         break;
       }
       case "none":
@@ -147,4 +137,36 @@ function hostList(line: string): HostList | null {
   const at = line.indexOf(": [");
   if (at < 0 || !line.endsWith("]")) return null;
   return { version: line.slice(0, at).trim(), hosts: parseJavaList(line.slice(at + 2)) };
+}
+
+/** `Live: 3` (Stats for all nodes). */
+function statsLine(line: string): { key: keyof NodeCounts; value: number | null } | null {
+  const m = /^(Live|Joining|Moving|Leaving|Unreachable): (\S+)$/.exec(line);
+  if (!m) return null;
+  return { key: (m[1] ?? "").toLowerCase() as keyof NodeCounts, value: parseInteger(m[2] ?? "") };
+}
+
+/** `dc1 #Nodes: 3 #Down: 0` (Data Centers); the name may contain spaces. */
+function dataCenterLine(line: string): DataCenter | null {
+  const at = line.lastIndexOf(" #Nodes: ");
+  const down = line.lastIndexOf(" #Down: ");
+  if (at <= 0 || down < at) return null;
+  return {
+    name: line.slice(0, at),
+    nodes: parseInteger(line.slice(at + " #Nodes: ".length, down)),
+    down: parseInteger(line.slice(down + " #Down: ".length)),
+  };
+}
+
+/** `ks -> Replication class: NetworkTopologyStrategy {dc1=3}` (Keyspaces). */
+function keyspaceLine(line: string): Keyspace | null {
+  const at = line.indexOf(" -> Replication class: ");
+  if (at <= 0) return null;
+  const rest = line.slice(at + " -> Replication class: ".length);
+  const brace = rest.indexOf(" {");
+  return {
+    name: line.slice(0, at),
+    replicationClass: brace < 0 ? rest : rest.slice(0, brace),
+    options: brace < 0 ? "" : rest.slice(brace + 1),
+  };
 }

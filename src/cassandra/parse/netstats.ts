@@ -101,17 +101,8 @@ export function parseNetStats(stdout: string): ParseResult<NetStats> {
       continue;
     }
     if (inPools) {
-      // `%-25s%10s%10s%15s%10s`: the name may contain spaces, the 4 counts do not.
-      const w = words(line);
-      if (w.length >= 5) {
-        const [pending, completed, dropped] = w.slice(-3);
-        pools.push({
-          name: w.slice(0, -4).join(" "),
-          pending: parseInteger(pending ?? ""),
-          completed: parseInteger(completed ?? ""),
-          dropped: parseInteger(dropped ?? ""),
-        });
-      }
+      const pool = poolLine(line);
+      if (pool !== null) pools.push(pool);
       continue;
     }
     if (indent === 0) {
@@ -190,4 +181,17 @@ function parseFileLinePercent(line: string): number | null {
   if (!m) return null;
   const dir = w[at + (next === "bytes" ? 3 : 2)];
   return dir === "received" || dir === "sent" ? Number(m[1]) : null;
+}
+
+/** A row of the messaging pool table: `%-25s%10s%10s%15s%10s`: the name may contain spaces, the 4 counts do not. */
+function poolLine(line: string): MessagingPool | null {
+  const w = words(line);
+  if (w.length < 5) return null;
+  const [pending, completed, dropped] = w.slice(-3);
+  return {
+    name: w.slice(0, -4).join(" "),
+    pending: parseInteger(pending ?? ""),
+    completed: parseInteger(completed ?? ""),
+    dropped: parseInteger(dropped ?? ""),
+  };
 }
