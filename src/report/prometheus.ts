@@ -19,9 +19,9 @@
  *   space of a missing directory) is left out, never written as 0 or NaN;
  * - no sample timestamps: the textfile collector refuses them.
  */
-import { randomUUID } from "node:crypto";
-import { open, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "../state/atomic.js";
+import { removeStaleTempsOf } from "../state/store.js";
 import type { SelfFigures } from "../probes/self.js";
 import type { Status } from "../contract/status.js";
 import type { ConnectivityMetric } from "../contract/report.js";
@@ -194,61 +194,29 @@ export function renderMetrics(input: MetricsInput): string {
 }
 
 /** Temp files of a write that a crash interrupted are removed once they are this old (ms); younger ones may be another process's write in progress. */
-const STALE_TEMP_MS = 10 * 60_000;
-const TEMP_PREFIX = `.${TEXTFILE_NAME}.`;
+const STALE_TEMP_MS = 10 * 60_000; // 10 min
 
 /**
  * Writes `text` to DIR/nodekeeper.prom atomically: a temp file in the same
- * folder, then rename, so node_exporter never reads half a file. The temp
- * name starts with a dot and ends in `.tmp`, never `.prom` (node_exporter
- * reads every `*.prom`). Returns the file's path.
+ * folder, then rename, so node_exporter never reads half a file. This is how
+ * node_exporter's README ("Textfile Collector") says to write: the collector
+ * parses every file matching `*.prom`, and its examples write
+ * `NAME.prom.$$` and then `mv` it to `NAME.prom`. The temp name
+ * (state/atomic.ts) starts with a dot and ends in `.tmp`, never `.prom`.
+ * Returns the file's path.
  *
  * - The file is made 0644 with fchmod, which the process umask does not touch:
  *   node_exporter runs as another user, and the systemd units set UMask=0077.
- * - The folder is not created: it belongs to node_exporter's setup, and a
- *   folder created here (owned by nodekeeper) would not be readable by it.
+ * - The folder is not created, nor its files' owner changed: it belongs to
+ *   node_exporter's setup, and a folder created here (owned by nodekeeper)
+ *   would not be readable by it.
  * - No fsync: the file is rewritten every cycle, and after a power loss an
  *   empty or older file is harmless, while an fsync a minute on a database
  *   node's disk is a cost with no benefit.
  */
 export async function writeTextfile(dir: string, text: string): Promise<string> {
   const target = join(dir, TEXTFILE_NAME);
-  await removeStaleTemps(dir);
-  const tmp = join(dir, `${TEMP_PREFIX}${process.pid}.${randomUUID()}.tmp`);
-  const file = await open(tmp, "wx", 0o644);
-  try {
-    try {
-      await file.writeFile(text, "utf8");
-      await file.chmod(0o644);
-    } finally {
-      await file.close();
-    }
-    await rename(tmp, target);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(target, text, { mode: 0o644, exactMode: true, ownFolder: false, durable: false });
+  await removeStaleTempsOf(target, STALE_TEMP_MS);
   return target;
-}
-
-async function removeStaleTemps(dir: string): Promise<void> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return; // the write that follows reports the real problem
-  }
-  const now = Date.now();
-  await Promise.all(
-    names
-      .filter((name) => name.startsWith(TEMP_PREFIX) && name.endsWith(".tmp"))
-      .map(async (name) => {
-        const path = join(dir, name);
-        try {
-          if (now - (await stat(path)).mtimeMs > STALE_TEMP_MS) await rm(path, { force: true });
-        } catch {
-          // Gone already, or not ours to remove: nothing to do.
-        }
-      }),
-  );
 }

@@ -9,7 +9,8 @@
  *                only when the reader asks for it, one copy, overwritten);
  * - `.P.<uuid>.tmp`, `.P.bak.<uuid>.tmp`  leftovers of a write killed half-way
  *                (see `writeFileAtomic`); removed by later writes once they are
- *                older than a minute.
+ *                older than a minute (`removeStaleTemps`, the one sweeper of
+ *                temp files, also used for the Prometheus textfile).
  *
  * Writing: validate, serialise, then `writeFileAtomic` (temp file, fsync,
  * rename, fsync the folder) first for `P`, then for `P.bak`. A kill at any
@@ -26,9 +27,9 @@
  * fine behind a passing fault, so when no good copy can be read the result is
  * an error and the caller must not overwrite the state.
  */
-import { lstat, open, readdir, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import { writeFileAtomic } from "./atomic.js";
+import { lstat, open, readdir, rm, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { tempPrefix, writeFileAtomic } from "./atomic.js";
 
 /** State files are small; anything bigger than this is not ours: 8 MiB. */
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
@@ -187,28 +188,36 @@ export function stateFile<T>(path: string, schema: StateSchema<T>, options: Stat
     }
     const size = Buffer.byteLength(text);
     if (size > maxBytes) throw new Error(`refusing to write ${size} bytes to ${path}: over the ${maxBytes}-byte limit, it could not be read back`);
-    await removeStaleTemps(path);
     await writeFileAtomic(path, text, { mode: options.mode ?? 0o640 });
+    // `.P.` also matches the backup copy's temps (`.P.bak.<uuid>.tmp`).
+    await removeStaleTempsOf(path, STALE_TEMP_AGE_MS);
     await writeFileAtomic(backupPath, text, { mode: options.mode ?? 0o640 });
   }
 
   return { path, backupPath, corruptPath, read, write };
 }
 
-/** Removes temp files of earlier writes killed half-way (best effort). */
-async function removeStaleTemps(path: string): Promise<void> {
-  const dir = dirname(path);
-  const prefix = `.${basename(path)}.`;
+/**
+ * The one stale-temp sweeper: removes the temp files of writes killed half-way
+ * from `dir`: regular files whose names start with `prefix` and end in `.tmp`,
+ * last modified more than `maxAgeMs` before `nowMs`. Younger ones may belong to
+ * a writer still at work. Best effort: never throws (a file gone meanwhile, or
+ * not ours to remove, is left to the next sweep).
+ *
+ * `nowMs` is a time on the clock that stamps file mtimes (the kernel's or the
+ * file server's), not the injected clock, which tests set to a fixed or
+ * stepped time: see `removeStaleTempsOf`.
+ */
+export async function removeStaleTemps(dir: string, match: { prefix: string; maxAgeMs: number }, nowMs: number): Promise<void> {
   let names: string[];
   try {
     names = await readdir(dir);
   } catch {
-    return; // no folder yet: writeFileAtomic creates it
+    return; // no folder: the write reports the real problem
   }
-  // Real time, not the injected clock: this compares with file mtimes.
-  const cutoff = Date.now() - STALE_TEMP_AGE_MS;
+  const cutoff = nowMs - match.maxAgeMs;
   for (const name of names) {
-    if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
+    if (!name.startsWith(match.prefix) || !name.endsWith(".tmp")) continue;
     const file = join(dir, name);
     try {
       const info = await lstat(file);
@@ -217,6 +226,22 @@ async function removeStaleTemps(path: string): Promise<void> {
       // gone already, or not ours to remove: either way nothing to do
     }
   }
+}
+
+/**
+ * After a write of `path` (writeFileAtomic): removes the stale temps of earlier
+ * writes of it. Their age is measured against the mtime of the file just
+ * written, so both times come from the clock that stamps files, whatever time
+ * the injected clock tells.
+ */
+export async function removeStaleTempsOf(path: string, maxAgeMs: number): Promise<void> {
+  let nowMs: number;
+  try {
+    nowMs = (await stat(path)).mtimeMs;
+  } catch {
+    return; // replaced or removed meanwhile: the next write sweeps
+  }
+  await removeStaleTemps(dirname(path), { prefix: tempPrefix(path), maxAgeMs }, nowMs);
 }
 
 function errorCode(error: unknown): string | undefined {
