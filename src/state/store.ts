@@ -94,44 +94,45 @@ type CopyRead<T> =
   | { kind: "invalid"; problem: string; bytes: Buffer }
   | { kind: "ok"; value: T };
 
+/** Reads and checks one copy of a state file; never throws. */
+async function readCopy<T>(file: string, schema: StateSchema<T>, maxBytes: number): Promise<CopyRead<T>> {
+  let bytes: Buffer;
+  try {
+    const handle = await open(file, "r");
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) return { kind: "invalid", problem: "it is not a regular file", bytes: Buffer.alloc(0) };
+      if (info.size > maxBytes) {
+        return { kind: "invalid", problem: `it is ${info.size} bytes, over the ${maxBytes}-byte limit`, bytes: Buffer.alloc(0) };
+      }
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return { kind: "missing" };
+    return { kind: "io", error: `cannot read ${file}: ${errorMessage(error)}` };
+  }
+  if (bytes.length === 0) return { kind: "invalid", problem: "it is empty (a torn write)", bytes };
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString("utf8"));
+  } catch (error) {
+    return { kind: "invalid", problem: `it is not valid JSON (${errorMessage(error)})`, bytes };
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? issue.path.map(String).join(".") : "(top level)";
+    return { kind: "invalid", problem: `it does not match the state schema (${where}: ${issue?.message ?? "invalid"})`, bytes };
+  }
+  return { kind: "ok", value: parsed.data };
+}
+
 export function stateFile<T>(path: string, schema: StateSchema<T>, options: StateFileOptions<T>): StateFile<T> {
   const backupPath = `${path}.bak`;
   const corruptPath = `${path}.corrupt`;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-
-  async function readCopy(file: string): Promise<CopyRead<T>> {
-    let bytes: Buffer;
-    try {
-      const handle = await open(file, "r");
-      try {
-        const info = await handle.stat();
-        if (!info.isFile()) return { kind: "invalid", problem: "it is not a regular file", bytes: Buffer.alloc(0) };
-        if (info.size > maxBytes) {
-          return { kind: "invalid", problem: `it is ${info.size} bytes, over the ${maxBytes}-byte limit`, bytes: Buffer.alloc(0) };
-        }
-        bytes = await handle.readFile();
-      } finally {
-        await handle.close();
-      }
-    } catch (error) {
-      if (errorCode(error) === "ENOENT") return { kind: "missing" };
-      return { kind: "io", error: `cannot read ${file}: ${errorMessage(error)}` };
-    }
-    if (bytes.length === 0) return { kind: "invalid", problem: "it is empty (a torn write)", bytes };
-    let json: unknown;
-    try {
-      json = JSON.parse(bytes.toString("utf8"));
-    } catch (error) {
-      return { kind: "invalid", problem: `it is not valid JSON (${errorMessage(error)})`, bytes };
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue && issue.path.length > 0 ? issue.path.map(String).join(".") : "(top level)";
-      return { kind: "invalid", problem: `it does not match the state schema (${where}: ${issue?.message ?? "invalid"})`, bytes };
-    }
-    return { kind: "ok", value: parsed.data };
-  }
 
   async function preserve(bytes: Buffer): Promise<string | null> {
     if (bytes.length === 0) return null;
@@ -144,9 +145,9 @@ export function stateFile<T>(path: string, schema: StateSchema<T>, options: Stat
   }
 
   async function read(readOptions: { preserveCorrupt?: boolean } = {}): Promise<StateRead<T>> {
-    const main = await readCopy(path);
+    const main = await readCopy(path, schema, maxBytes);
     if (main.kind === "ok") return { ok: true, value: main.value, source: "main", recovery: null };
-    const backup = await readCopy(backupPath);
+    const backup = await readCopy(backupPath, schema, maxBytes);
     if (main.kind === "missing" && backup.kind === "missing") {
       return { ok: true, value: options.initial(), source: "initial", recovery: null }; // first run
     }
