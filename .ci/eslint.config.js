@@ -64,6 +64,57 @@ export const layersPlugin = {
   },
 };
 
+// Where src/ may read the wall clock itself; everywhere else the time comes
+// from the clock effect (effects.clock, src/effects/clock.ts) or a `now` passed
+// in, so that a test can set and step the wall clock. Paths relative to src/.
+const OWN_CLOCK = new Map([
+  // The clock effect itself: systemClock is where Date.now() lives.
+  ["effects/", "the clock effect"],
+  // The demo's fake programs run as separate processes (node dist/dev/fake-*.js),
+  // started by nodekeeper as nodetool, the repair and systemctl; nothing can be
+  // passed into them, and they stand in for real programs that read the real clock.
+  ["dev/fake-nodetool.ts", "a separate process"],
+  ["dev/fake-repair.ts", "a separate process"],
+  ["dev/fake-server-control.ts", "a separate process"],
+  // appendSimEvent, its one clock read, is called only by the fake programs
+  // above (separate processes); the in-process demo uses only its readers.
+  ["dev/world.ts", "used by the fake programs"],
+  // TEMPORARY: the audit log's fallback `at` (another branch of issue 14 moves
+  // the audit log into state/ and passes the time in; remove on that merge).
+  ["mission-control/audit.ts", "pending its move to state/"],
+]);
+
+export const clockPlugin = {
+  rules: {
+    "no-wall-clock": {
+      meta: {
+        type: "problem", schema: [],
+        messages: { wallClock: "{{what}} reads the wall clock directly: take the time from the clock effect (effects.clock.now(), src/effects/clock.ts) or a `now` passed in by the caller, so that tests can set and step the clock." },
+      },
+      create(context) {
+        const rel = relative(SRC, context.filename).split(sep).join("/");
+        if (rel.startsWith("..") || [...OWN_CLOCK.keys()].some((p) => (p.endsWith("/") ? rel.startsWith(p) : rel === p))) return {};
+        const isDate = (node) => node.type === "Identifier" && node.name === "Date";
+        const report = (node, what) => context.report({ node, messageId: "wallClock", data: { what } });
+        return {
+          // Date.now() and Date.now passed as a function.
+          MemberExpression: (n) => {
+            if (isDate(n.object) && !n.computed && n.property.type === "Identifier" && n.property.name === "now") report(n, "Date.now()");
+          },
+          // new Date() without arguments; new Date(ms) converts a time and is fine.
+          NewExpression: (n) => {
+            if (isDate(n.callee) && n.arguments.length === 0) report(n, "new Date()");
+          },
+          // Date() called as a function returns the current time as text, whatever its arguments.
+          CallExpression: (n) => {
+            if (isDate(n.callee)) report(n, "Date()");
+          },
+        };
+      },
+    },
+  },
+};
+
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "coverage/**"] },
   js.configs.recommended,
@@ -83,8 +134,8 @@ export default tseslint.config(
   },
   {
     files: ["src/**/*.ts"],
-    plugins: { layers: layersPlugin },
-    rules: { "layers/no-upward-import": "error" },
+    plugins: { layers: layersPlugin, clock: clockPlugin },
+    rules: { "layers/no-upward-import": "error", "clock/no-wall-clock": "error" },
   },
   {
     files: ["test/**/*.ts"],

@@ -59,11 +59,11 @@ export async function runCycle(effects: Effects, config: Config, options: CycleO
   const elapsed = () => effects.clock.monotonic() - started;
   const { logger } = options;
 
-  const lock = await acquireCycleLock(config.stateDir, { command: options.command });
+  const lock = await acquireCycleLock(config.stateDir, { command: options.command }, effects.clock);
   if (!lock.held) {
     const outcome: CycleOutcome = lock.status === "busy" ? "locked" : "lock-error";
     const summary = lock.status === "busy"
-      ? `another cycle holds the lock: ${lock.holder ? describeHolder(lock.holder) : "unknown holder"}`
+      ? `another cycle holds the lock: ${lock.holder ? describeHolder(lock.holder, effects.clock.now()) : "unknown holder"}`
       : `cannot take the cycle lock: ${lock.message}`;
     logger.warn({ lock: lock.status }, summary);
     return { outcome, summary, snapshot: null, report: null, exchange: null, apply: null, durationMs: elapsed(), lockProblem: lock.status };

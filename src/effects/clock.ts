@@ -84,3 +84,66 @@ export const systemClock: Clock = {
       signal?.addEventListener("abort", done, { once: true });
     }),
 };
+
+/** A clock that tests set and move by hand: time passes, the wall clock steps, the node reboots. */
+export interface SteppableClock extends Clock {
+  /** Time passes: the wall, monotonic and boot clocks all move on by `ms` (not negative: time does not pass backwards). */
+  advance(ms: number): void;
+  /**
+   * The wall clock alone is stepped forward (ms > 0) or back (ms < 0), as NTP
+   * or an operator steps it; the monotonic and boot clocks do not move.
+   */
+  stepWall(ms: number): void;
+  /**
+   * The node restarts: `downMs` of wall time pass, the boot id changes and the
+   * boot clock starts again at `upMs` (default 30 s after the boot).
+   */
+  reboot(downMs: number, upMs?: number): void;
+}
+
+export interface SteppableClockStart {
+  /** Wall-clock milliseconds since the epoch. */
+  readonly wallMs: number;
+  /** Where the boot clock starts; null: a system that does not tell (boot() is null). Default: boot "boot-1", up for 1 h. */
+  readonly boot?: BootStamp | null;
+  /** Where the monotonic clock starts: 0 by default. */
+  readonly monotonicMs?: number;
+}
+
+/**
+ * A fake `Clock` for tests: it tells the time it is set to and moves only when
+ * told. `sleep(ms)` lets `ms` pass at once (and resolves without moving when
+ * its signal is already aborted), so code that waits runs without waiting.
+ */
+export function steppableClock(start: SteppableClockStart): SteppableClock {
+  let wallMs = start.wallMs;
+  let monotonicMs = start.monotonicMs ?? 0;
+  let boot: BootStamp | null = start.boot === undefined ? { bootId: "boot-1", bootMs: 3_600_000 } : start.boot; // up for 1 h
+  const firstBootId = boot?.bootId ?? "boot";
+  let reboots = 0;
+  const advance = (ms: number): void => {
+    if (!(ms >= 0)) throw new RangeError(`time passes forwards only (advance by ${ms} ms); stepWall moves the wall clock back`);
+    wallMs += ms;
+    monotonicMs += ms;
+    if (boot !== null) boot = { bootId: boot.bootId, bootMs: boot.bootMs + ms };
+  };
+  return {
+    now: () => wallMs,
+    monotonic: () => monotonicMs,
+    boot: () => boot,
+    sleep: async (ms, signal) => {
+      if (signal?.aborted) return;
+      advance(Math.max(0, ms));
+      await Promise.resolve();
+    },
+    advance,
+    stepWall: (ms) => {
+      wallMs += ms;
+    },
+    reboot: (downMs, upMs = 30_000) => {
+      advance(downMs);
+      reboots += 1;
+      if (boot !== null) boot = { bootId: `${firstBootId}-reboot-${reboots}`, bootMs: upMs };
+    },
+  };
+}

@@ -19,9 +19,9 @@
  *   space of a missing directory) is left out, never written as 0 or NaN;
  * - no sample timestamps: the textfile collector refuses them.
  */
-import { randomUUID } from "node:crypto";
-import { open, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "../state/atomic.js";
+import { removeStaleTempsOf } from "../state/store.js";
 import type { SelfFigures } from "../probes/self.js";
 import type { Status } from "../contract/status.js";
 import type { ConnectivityMetric } from "../contract/report.js";
@@ -101,29 +101,41 @@ function formatValue(value: number): string {
 
 const known = (value: number | null): value is number => value !== null && Number.isFinite(value);
 
+/** Adds a family (in the order of the calls: the order of the file) and returns its samples to fill. */
+type AddFamily = (name: string, help: string) => Family["samples"];
+
 export function renderMetrics(input: MetricsInput): string {
   const families: Family[] = [];
-  const family = (name: string, help: string): Family["samples"] => {
+  const family: AddFamily = (name, help) => {
     const f: Family = { name, help, type: "gauge", samples: [] };
     families.push(f);
     return f.samples;
   };
-
   family("nodekeeper_build_info", "nodekeeper's version; always 1.").push({ labels: [["version", input.version]], value: 1 });
+  addComponentFamilies(family, input.components);
+  addDirectoryFamilies(family, input.directories);
+  addPeerFamilies(family, input.peers);
+  addExchangeFamilies(family, input);
+  addSelfFamilies(family, input.self ?? null);
+  return renderFamilies(families);
+}
 
+function addComponentFamilies(family: AddFamily, components: MetricsInput["components"]): void {
   const componentStatus = family("nodekeeper_component_status", "Status of a component: 1 for its current status, 0 for the others (OK, WARNING, ERROR, UNKNOWN, NOT_INSTALLED).");
   const componentCode = family("nodekeeper_component_result_code", "Result code of a component's status (0 OK; the README lists every code).");
-  for (const c of input.components) {
+  for (const c of components) {
     for (const s of STATUSES) componentStatus.push({ labels: [["component", c.name], ["status", s]], value: c.status === s ? 1 : 0 });
     componentCode.push({ labels: [["component", c.name]], value: c.resultCode });
   }
+}
 
+function addDirectoryFamilies(family: AddFamily, directories: MetricsInput["directories"]): void {
   const dirStatus = family("nodekeeper_directory_status", "Status of a data directory: 1 for its current status, 0 for the others (OK, WARNING, ERROR, UNKNOWN, NOT_INSTALLED).");
   const dirCode = family("nodekeeper_directory_result_code", "Result code of a data directory's status (0 OK; the README lists every code).");
   const dirFree = family("nodekeeper_directory_free_bytes", "Free space in the directory's file system for an unprivileged writer (statfs bavail), in bytes.");
   const dirSize = family("nodekeeper_directory_size_bytes", "Size of the directory's file system, in bytes.");
   const dirRatio = family("nodekeeper_directory_free_ratio", "Free space in the directory's file system for an unprivileged writer, as a ratio of its size (0-1).");
-  for (const d of input.directories) {
+  for (const d of directories) {
     const path: Labels = [["path", d.path]];
     for (const s of STATUSES) dirStatus.push({ labels: [...path, ["status", s]], value: d.status === s ? 1 : 0 });
     dirCode.push({ labels: path, value: d.resultCode });
@@ -131,14 +143,16 @@ export function renderMetrics(input: MetricsInput): string {
     if (known(d.totalBytes)) dirSize.push({ labels: path, value: d.totalBytes });
     if (known(d.freePercent)) dirRatio.push({ labels: path, value: d.freePercent / 100 });
   }
+}
 
+function addPeerFamilies(family: AddFamily, peers: MetricsInput["peers"]): void {
   const hostUp = family("nodekeeper_peer_host_up", "Whether the peer's nodekeeper port accepted a TCP connection (1) or not (0).");
   const serverUp = family("nodekeeper_peer_server_up", "Whether the peer's server health endpoint answered RUNNING over verified HTTPS (1) or not (0).");
   const cassandraUp = family("nodekeeper_peer_cassandra_up", "Whether every Cassandra port of the peer accepted a TCP connection (1) or not (0).");
   const hostLatency = family("nodekeeper_peer_host_latency_seconds", "Median TCP connect time to the peer's nodekeeper port, in seconds; absent when not connected.");
   const serverLatency = family("nodekeeper_peer_server_latency_seconds", "Median time of the peer's server health request, in seconds; absent when not connected.");
   const hints = family("nodekeeper_peer_cassandra_hint_files", "Cassandra hint files this node holds for the peer (nodetool listpendinghints); absent when unknown.");
-  for (const p of input.peers) {
+  for (const p of peers) {
     const peer: Labels = [["peer", p.nodeId]];
     hostUp.push({ labels: peer, value: p.hostConnected ? 1 : 0 });
     serverUp.push({ labels: peer, value: p.serverConnected ? 1 : 0 });
@@ -147,7 +161,9 @@ export function renderMetrics(input: MetricsInput): string {
     if (p.serverConnected && known(p.serverLatencyMs)) serverLatency.push({ labels: peer, value: p.serverLatencyMs / 1000 });
     if (known(p.cassandraHints)) hints.push({ labels: peer, value: p.cassandraHints });
   }
+}
 
+function addExchangeFamilies(family: AddFamily, input: MetricsInput): void {
   // An invalid Date is written as 0 too: NaN would never fire an alert.
   const lastExchangeMs = input.lastExchangeSuccessAt?.getTime() ?? null;
   family("nodekeeper_last_exchange_success_timestamp_seconds", "When a report was last delivered to Mission Control, in seconds since the Unix epoch; 0 when never.")
@@ -158,9 +174,10 @@ export function renderMetrics(input: MetricsInput): string {
   if (known(input.cycleDurationMs)) {
     family("nodekeeper_cycle_duration_seconds", "How long the last cycle (probe, send, apply) took, in seconds.").push({ labels: [], value: input.cycleDurationMs / 1000 });
   }
+}
 
-  // The same figures as `check self` and the nodekeeper component's status, from the record of the last cycle.
-  const self = input.self;
+/** The same figures as `check self` and the nodekeeper component's status, from the record of the last cycle. */
+function addSelfFamilies(family: AddFamily, self: SelfFigures | null): void {
   if (self?.recorded) {
     if (known(self.lastCycleDurationMs)) family("nodekeeper_self_last_cycle_duration_seconds", "How long nodekeeper's last recorded cycle took, in seconds.").push({ labels: [], value: self.lastCycleDurationMs / 1000 });
     if (known(self.cycleDeadlineMs)) family("nodekeeper_self_cycle_deadline_seconds", "The deadline of that cycle (cycle.deadlineMs), in seconds.").push({ labels: [], value: self.cycleDeadlineMs / 1000 });
@@ -171,7 +188,9 @@ export function renderMetrics(input: MetricsInput): string {
     const errorAt = self.lastApplyError ? Date.parse(self.lastApplyError.at) : null;
     family("nodekeeper_self_last_apply_error_timestamp_seconds", "When an action last failed, in seconds since the Unix epoch; 0 when never.").push({ labels: [], value: known(errorAt) ? errorAt / 1000 : 0 });
   }
+}
 
+function renderFamilies(families: readonly Family[]): string {
   const lines: string[] = [];
   for (const f of families) {
     // Two components or directories of the same name would give the same
@@ -194,61 +213,29 @@ export function renderMetrics(input: MetricsInput): string {
 }
 
 /** Temp files of a write that a crash interrupted are removed once they are this old (ms); younger ones may be another process's write in progress. */
-const STALE_TEMP_MS = 10 * 60_000;
-const TEMP_PREFIX = `.${TEXTFILE_NAME}.`;
+const STALE_TEMP_MS = 10 * 60_000; // 10 min
 
 /**
  * Writes `text` to DIR/nodekeeper.prom atomically: a temp file in the same
- * folder, then rename, so node_exporter never reads half a file. The temp
- * name starts with a dot and ends in `.tmp`, never `.prom` (node_exporter
- * reads every `*.prom`). Returns the file's path.
+ * folder, then rename, so node_exporter never reads half a file. This is how
+ * node_exporter's README ("Textfile Collector") says to write: the collector
+ * parses every file matching `*.prom`, and its examples write
+ * `NAME.prom.$$` and then `mv` it to `NAME.prom`. The temp name
+ * (state/atomic.ts) starts with a dot and ends in `.tmp`, never `.prom`.
+ * Returns the file's path.
  *
  * - The file is made 0644 with fchmod, which the process umask does not touch:
  *   node_exporter runs as another user, and the systemd units set UMask=0077.
- * - The folder is not created: it belongs to node_exporter's setup, and a
- *   folder created here (owned by nodekeeper) would not be readable by it.
+ * - The folder is not created, nor its files' owner changed: it belongs to
+ *   node_exporter's setup, and a folder created here (owned by nodekeeper)
+ *   would not be readable by it.
  * - No fsync: the file is rewritten every cycle, and after a power loss an
  *   empty or older file is harmless, while an fsync a minute on a database
  *   node's disk is a cost with no benefit.
  */
 export async function writeTextfile(dir: string, text: string): Promise<string> {
   const target = join(dir, TEXTFILE_NAME);
-  await removeStaleTemps(dir);
-  const tmp = join(dir, `${TEMP_PREFIX}${process.pid}.${randomUUID()}.tmp`);
-  const file = await open(tmp, "wx", 0o644);
-  try {
-    try {
-      await file.writeFile(text, "utf8");
-      await file.chmod(0o644);
-    } finally {
-      await file.close();
-    }
-    await rename(tmp, target);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(target, text, { mode: 0o644, exactMode: true, ownFolder: false, durable: false });
+  await removeStaleTempsOf(target, STALE_TEMP_MS);
   return target;
-}
-
-async function removeStaleTemps(dir: string): Promise<void> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return; // the write that follows reports the real problem
-  }
-  const now = Date.now();
-  await Promise.all(
-    names
-      .filter((name) => name.startsWith(TEMP_PREFIX) && name.endsWith(".tmp"))
-      .map(async (name) => {
-        const path = join(dir, name);
-        try {
-          if (now - (await stat(path)).mtimeMs > STALE_TEMP_MS) await rm(path, { force: true });
-        } catch {
-          // Gone already, or not ours to remove: nothing to do.
-        }
-      }),
-  );
 }

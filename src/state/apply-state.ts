@@ -252,7 +252,7 @@ export interface ApplyStateRead {
 }
 
 /** Reads the apply state for `status` and the report builder; never writes, never throws. */
-export async function readApplyState(stateDir: string, clock: { now(): number } = { now: () => Date.now() }): Promise<ApplyStateRead> {
+export async function readApplyState(stateDir: string, clock: { now(): number }): Promise<ApplyStateRead> {
   try {
     const read = await applyStateFile(stateDir, () => clock.now()).read();
     if (!read.ok) return { state: initialApplyState({ lost: true }), source: "initial", recovery: null, error: read.error };

@@ -39,6 +39,7 @@ import { dirname, join } from "node:path";
 import * as z from "zod";
 import { ensureDir, fsyncDir } from "./atomic.js";
 import { handOver, ownerFor } from "./owner.js";
+import type { Clock } from "../effects/clock.js";
 
 export const LOCK_FILE = "cycle.lock";
 
@@ -170,19 +171,21 @@ async function readLock(path: string): Promise<LockRead> {
 }
 
 /** "pid 1234 (report) on node-3 since 2025-01-01T03:00:00.000Z, 42 s ago". */
-export function describeHolder(holder: LockHolder, nowMs: number = Date.now()): string {
+export function describeHolder(holder: LockHolder, nowMs: number): string {
   const since = Date.parse(holder.acquiredAt);
   const age = Number.isFinite(since) ? `, ${Math.max(0, Math.round((nowMs - since) / 1000))} s ago` : "";
   return `pid ${holder.pid} (${holder.command}) on ${holder.hostname} since ${holder.acquiredAt}${age}`;
 }
 
-async function writeNew(path: string, content: string): Promise<void> {
+/** Creates `path` with `content`; returns its mtime (ms), a time on the clock that stamps files. */
+async function writeNew(path: string, content: string): Promise<number> {
   const handle = await open(path, "wx", 0o640);
   try {
     await handle.writeFile(content);
     // Run as root: the lock is the state folder owner's, so the service user can read and take it over.
     await handOver(handle, await ownerFor(dirname(path)));
     await handle.sync();
+    return (await handle.stat()).mtimeMs;
   } finally {
     await handle.close();
   }
@@ -227,7 +230,8 @@ async function takeOver(path: string, staleIno: number): Promise<void> {
   await rm(aside, { force: true });
 }
 
-export async function acquireCycleLock(stateDir: string, info: LockInfo): Promise<LockAttempt> {
+/** `clock`: the wall time recorded as `acquiredAt` and told in the "since ..., N s ago" of a busy lock. */
+export async function acquireCycleLock(stateDir: string, info: LockInfo, clock: Pick<Clock, "now">): Promise<LockAttempt> {
   const path = join(stateDir, LOCK_FILE);
   const lockId = randomUUID();
   const tmp = join(stateDir, `.${LOCK_FILE}.${lockId}.tmp`);
@@ -236,10 +240,11 @@ export async function acquireCycleLock(stateDir: string, info: LockInfo): Promis
     const [self, bootId] = await Promise.all([readProcStat("self"), readBootId()]);
     const holder: LockHolder = {
       version: 1, lockId, pid: process.pid, startTime: self?.startTime ?? null, bootId,
-      hostname: osHostname(), command: info.command, acquiredAt: new Date().toISOString(),
+      hostname: osHostname(), command: info.command, acquiredAt: new Date(clock.now()).toISOString(),
     };
     const content = JSON.stringify(holder) + "\n";
-    await writeNew(tmp, content);
+    // The temp file's mtime is "now" on the clock that stamps a corrupt lock file's mtime.
+    const fileNowMs = await writeNew(tmp, content);
     let tookOverFrom: { holder: LockHolder | null; why: string } | null = null;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       if (await createLock(path, tmp, content)) {
@@ -255,13 +260,13 @@ export async function acquireCycleLock(stateDir: string, info: LockInfo): Promis
         if (stale === null) {
           return {
             held: false, status: "busy", holder: current.holder,
-            message: `another cycle holds ${path}: ${describeHolder(current.holder)}`,
+            message: `another cycle holds ${path}: ${describeHolder(current.holder, clock.now())}`,
           };
         }
         why = stale;
       } else {
         // Only the O_EXCL fallback can show a lock being written: give it time.
-        if (Date.now() - current.mtimeMs < FRESH_CORRUPT_MS) {
+        if (fileNowMs - current.mtimeMs < FRESH_CORRUPT_MS) {
           return { held: false, status: "busy", holder: null, message: `another cycle is taking ${path} (${current.reason})` };
         }
         why = current.reason;

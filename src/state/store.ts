@@ -9,7 +9,8 @@
  *                only when the reader asks for it, one copy, overwritten);
  * - `.P.<uuid>.tmp`, `.P.bak.<uuid>.tmp`  leftovers of a write killed half-way
  *                (see `writeFileAtomic`); removed by later writes once they are
- *                older than a minute.
+ *                older than a minute (`removeStaleTemps`, the one sweeper of
+ *                temp files, also used for the Prometheus textfile).
  *
  * Writing: validate, serialise, then `writeFileAtomic` (temp file, fsync,
  * rename, fsync the folder) first for `P`, then for `P.bak`. A kill at any
@@ -26,9 +27,9 @@
  * fine behind a passing fault, so when no good copy can be read the result is
  * an error and the caller must not overwrite the state.
  */
-import { lstat, open, readdir, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import { writeFileAtomic } from "./atomic.js";
+import { lstat, open, readdir, rm, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { tempPrefix, writeFileAtomic } from "./atomic.js";
 
 /** State files are small; anything bigger than this is not ours: 8 MiB. */
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
@@ -93,44 +94,45 @@ type CopyRead<T> =
   | { kind: "invalid"; problem: string; bytes: Buffer }
   | { kind: "ok"; value: T };
 
+/** Reads and checks one copy of a state file; never throws. */
+async function readCopy<T>(file: string, schema: StateSchema<T>, maxBytes: number): Promise<CopyRead<T>> {
+  let bytes: Buffer;
+  try {
+    const handle = await open(file, "r");
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) return { kind: "invalid", problem: "it is not a regular file", bytes: Buffer.alloc(0) };
+      if (info.size > maxBytes) {
+        return { kind: "invalid", problem: `it is ${info.size} bytes, over the ${maxBytes}-byte limit`, bytes: Buffer.alloc(0) };
+      }
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return { kind: "missing" };
+    return { kind: "io", error: `cannot read ${file}: ${errorMessage(error)}` };
+  }
+  if (bytes.length === 0) return { kind: "invalid", problem: "it is empty (a torn write)", bytes };
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString("utf8"));
+  } catch (error) {
+    return { kind: "invalid", problem: `it is not valid JSON (${errorMessage(error)})`, bytes };
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? issue.path.map(String).join(".") : "(top level)";
+    return { kind: "invalid", problem: `it does not match the state schema (${where}: ${issue?.message ?? "invalid"})`, bytes };
+  }
+  return { kind: "ok", value: parsed.data };
+}
+
 export function stateFile<T>(path: string, schema: StateSchema<T>, options: StateFileOptions<T>): StateFile<T> {
   const backupPath = `${path}.bak`;
   const corruptPath = `${path}.corrupt`;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-
-  async function readCopy(file: string): Promise<CopyRead<T>> {
-    let bytes: Buffer;
-    try {
-      const handle = await open(file, "r");
-      try {
-        const info = await handle.stat();
-        if (!info.isFile()) return { kind: "invalid", problem: "it is not a regular file", bytes: Buffer.alloc(0) };
-        if (info.size > maxBytes) {
-          return { kind: "invalid", problem: `it is ${info.size} bytes, over the ${maxBytes}-byte limit`, bytes: Buffer.alloc(0) };
-        }
-        bytes = await handle.readFile();
-      } finally {
-        await handle.close();
-      }
-    } catch (error) {
-      if (errorCode(error) === "ENOENT") return { kind: "missing" };
-      return { kind: "io", error: `cannot read ${file}: ${errorMessage(error)}` };
-    }
-    if (bytes.length === 0) return { kind: "invalid", problem: "it is empty (a torn write)", bytes };
-    let json: unknown;
-    try {
-      json = JSON.parse(bytes.toString("utf8"));
-    } catch (error) {
-      return { kind: "invalid", problem: `it is not valid JSON (${errorMessage(error)})`, bytes };
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue && issue.path.length > 0 ? issue.path.map(String).join(".") : "(top level)";
-      return { kind: "invalid", problem: `it does not match the state schema (${where}: ${issue?.message ?? "invalid"})`, bytes };
-    }
-    return { kind: "ok", value: parsed.data };
-  }
 
   async function preserve(bytes: Buffer): Promise<string | null> {
     if (bytes.length === 0) return null;
@@ -143,9 +145,9 @@ export function stateFile<T>(path: string, schema: StateSchema<T>, options: Stat
   }
 
   async function read(readOptions: { preserveCorrupt?: boolean } = {}): Promise<StateRead<T>> {
-    const main = await readCopy(path);
+    const main = await readCopy(path, schema, maxBytes);
     if (main.kind === "ok") return { ok: true, value: main.value, source: "main", recovery: null };
-    const backup = await readCopy(backupPath);
+    const backup = await readCopy(backupPath, schema, maxBytes);
     if (main.kind === "missing" && backup.kind === "missing") {
       return { ok: true, value: options.initial(), source: "initial", recovery: null }; // first run
     }
@@ -187,28 +189,36 @@ export function stateFile<T>(path: string, schema: StateSchema<T>, options: Stat
     }
     const size = Buffer.byteLength(text);
     if (size > maxBytes) throw new Error(`refusing to write ${size} bytes to ${path}: over the ${maxBytes}-byte limit, it could not be read back`);
-    await removeStaleTemps(path);
     await writeFileAtomic(path, text, { mode: options.mode ?? 0o640 });
+    // `.P.` also matches the backup copy's temps (`.P.bak.<uuid>.tmp`).
+    await removeStaleTempsOf(path, STALE_TEMP_AGE_MS);
     await writeFileAtomic(backupPath, text, { mode: options.mode ?? 0o640 });
   }
 
   return { path, backupPath, corruptPath, read, write };
 }
 
-/** Removes temp files of earlier writes killed half-way (best effort). */
-async function removeStaleTemps(path: string): Promise<void> {
-  const dir = dirname(path);
-  const prefix = `.${basename(path)}.`;
+/**
+ * The one stale-temp sweeper: removes the temp files of writes killed half-way
+ * from `dir`: regular files whose names start with `prefix` and end in `.tmp`,
+ * last modified more than `maxAgeMs` before `nowMs`. Younger ones may belong to
+ * a writer still at work. Best effort: never throws (a file gone meanwhile, or
+ * not ours to remove, is left to the next sweep).
+ *
+ * `nowMs` is a time on the clock that stamps file mtimes (the kernel's or the
+ * file server's), not the injected clock, which tests set to a fixed or
+ * stepped time: see `removeStaleTempsOf`.
+ */
+export async function removeStaleTemps(dir: string, match: { prefix: string; maxAgeMs: number }, nowMs: number): Promise<void> {
   let names: string[];
   try {
     names = await readdir(dir);
   } catch {
-    return; // no folder yet: writeFileAtomic creates it
+    return; // no folder: the write reports the real problem
   }
-  // Real time, not the injected clock: this compares with file mtimes.
-  const cutoff = Date.now() - STALE_TEMP_AGE_MS;
+  const cutoff = nowMs - match.maxAgeMs;
   for (const name of names) {
-    if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
+    if (!name.startsWith(match.prefix) || !name.endsWith(".tmp")) continue;
     const file = join(dir, name);
     try {
       const info = await lstat(file);
@@ -217,6 +227,22 @@ async function removeStaleTemps(path: string): Promise<void> {
       // gone already, or not ours to remove: either way nothing to do
     }
   }
+}
+
+/**
+ * After a write of `path` (writeFileAtomic): removes the stale temps of earlier
+ * writes of it. Their age is measured against the mtime of the file just
+ * written, so both times come from the clock that stamps files, whatever time
+ * the injected clock tells.
+ */
+export async function removeStaleTempsOf(path: string, maxAgeMs: number): Promise<void> {
+  let nowMs: number;
+  try {
+    nowMs = (await stat(path)).mtimeMs;
+  } catch {
+    return; // replaced or removed meanwhile: the next write sweeps
+  }
+  await removeStaleTemps(dirname(path), { prefix: tempPrefix(path), maxAgeMs }, nowMs);
 }
 
 function errorCode(error: unknown): string | undefined {

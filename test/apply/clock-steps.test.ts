@@ -139,7 +139,7 @@ test("downtime inference: a forward wall-clock step during a failover launches n
     const rebooted = await other.cycle({ answer: on(), facts: { serverRunning: false, serverStartedAt: null } });
     assert.equal(rebooted.state.failover.episode?.cassandraWasDown, true);
     assert.match(rebooted.state.failover.episode?.cassandraDownReason ?? "", /the node restarted during the failover/);
-    const { state } = await readApplyState(other.stateDir);
+    const { state } = await readApplyState(other.stateDir, other.clock);
     assert.equal(state.failover.episode?.cassandraWasDown, true);
   } finally {
     await other.close();

@@ -82,7 +82,7 @@ test("whole failover: flag on twice → server stopped once → flag off → sta
   );
   assert.match(String(stopAudit?.reason), /2 consecutive answers/);
 
-  const read = await readApplyState(w.stateDir);
+  const read = await readApplyState(w.stateDir, w.clock);
   assert.equal(read.error, null);
   assert.equal(phaRepairStatusFor(read.state), "SUCCEEDED");
   const text = explainApplyState(read.state, w.clock.now()).join("\n");
@@ -106,7 +106,7 @@ test("a failing repair: FAILED, not rerun; status says how to rerun by hand; the
   assert.deepEqual(statuses, ["FAILED", "FAILED", "FAILED", "FAILED"]);
   assert.deepEqual(w.commands(), ["systemctl stop dynatrace-server", "systemctl start dynatrace-server", "repair"], "the repair ran once");
 
-  const { state } = await readApplyState(w.stateDir);
+  const { state } = await readApplyState(w.stateDir, w.clock);
   assert.equal(state.repair.exitCode, 3);
   assert.match(state.repair.error ?? "", /exited with code 3; last output: .*keyspace dynatrace failed/);
   const text = explainApplyState(state, w.clock.now()).join("\n");
@@ -134,7 +134,7 @@ test("a flag that blinks on for one answer stops nothing", async () => {
     await w.cycle({ answer: null }); // a 204 in between neither counts nor resets
   }
   assert.deepEqual(w.commands(), []);
-  const { state } = await readApplyState(w.stateDir);
+  const { state } = await readApplyState(w.stateDir, w.clock);
   assert.equal(state.failover.episode, null);
   assert.equal(state.failover.consecutiveOn, 0);
 });
@@ -193,7 +193,7 @@ test("downtime longer than 72 h: NOT_REPAIRABLE, no automatic repair, status say
     assert.equal(out.cassandraPhaRepairStatus, "NOT_REPAIRABLE");
   }
   assert.deepEqual(w.commands(), ["systemctl stop dynatrace-server", "systemctl start dynatrace-server"], "no repair");
-  const { state } = await readApplyState(w.stateDir);
+  const { state } = await readApplyState(w.stateDir, w.clock);
   const text = explainApplyState(state, w.clock.now()).join("\n");
   assert.match(text, /more than 72 hours.*no automatic repair will run\. The data center must be rebuilt/);
   assert.match(text, /downtime longer than 72 h: yes/);

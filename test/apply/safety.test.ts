@@ -76,7 +76,7 @@ for (const [name, setup] of [
       "quorum-override:would-run", // failover over: a new target (UNSET), noted once
       "cassandra-repair:would-run", // Cassandra was down during the failover
     ]);
-    const { state } = await readApplyState(w.stateDir);
+    const { state } = await readApplyState(w.stateDir, w.clock);
     assert.equal(state.desired?.reportId, off.state.desired?.reportId);
     const text = explainApplyState(state, w.clock.now()).join("\n");
     assert.match(text, /Actions are OFF/);
@@ -132,7 +132,7 @@ test("adversarial answers change nothing: no request, no command, no instruction
   assert.deepEqual(w.api.requests, []);
   assert.deepEqual(auditedActions(w.audit), []);
   assert.equal(w.audit.filter((e) => e.event === "answer-rejected").length, 30);
-  const { state } = await readApplyState(w.stateDir);
+  const { state } = await readApplyState(w.stateDir, w.clock);
   assert.equal(state.desired, null);
   assert.equal(state.failover.consecutiveOn, 0);
   assert.match(explainApplyState(state, w.clock.now()).join("\n"), /The last rejected answer .* changed nothing: the answer comes without the id/);
@@ -150,7 +150,7 @@ test("adversarial answers after a good one: the good instructions stay in force"
   }
   assert.equal(w.api.requests.length, requests);
   assert.deepEqual(w.commands(), []);
-  assert.equal((await readApplyState(w.stateDir)).state.desired?.reportId, good.reportId);
+  assert.equal((await readApplyState(w.stateDir, w.clock)).state.desired?.reportId, good.reportId);
 });
 
 test("a replayed answer does not count twice towards stopping the server", async () => {
@@ -186,7 +186,7 @@ test("a corrupt state file: the last good copy is used, the bad one kept, and st
   assert.match(out.recovery?.problem ?? "", /not valid JSON/);
   assert.equal(readFileSync(`${main}.corrupt`, "utf8"), '{"schemaVersion": 1, "desired": {"repo');
   assert.equal(w.api.requests.length, 2, "what was applied is remembered: no new PUT");
-  const read = await readApplyState(w.stateDir);
+  const read = await readApplyState(w.stateDir, w.clock);
   assert.equal(read.recovery, null, "the next write repaired the main copy");
   assert.match(explainApplyState(read.state, w.clock.now()).join("\n"), /was found damaged .*not valid JSON.*went on with its last good copy; the damaged copy is kept as .*apply-state\.json\.corrupt/);
   assert.ok(w.audit.some((e) => e.event === "state-recovered"));

@@ -7,7 +7,7 @@ import type { ESLint } from "eslint";
 import { ROOT } from "../helpers/cli.js";
 
 // The lint rule that keeps the layers of src/ in order (.ci/eslint.config.js).
-const { layersPlugin } = (await import(join(ROOT, ".ci/eslint.config.js"))) as { layersPlugin: ESLint.Plugin };
+const { layersPlugin, clockPlugin } = (await import(join(ROOT, ".ci/eslint.config.js"))) as { layersPlugin: ESLint.Plugin; clockPlugin: ESLint.Plugin };
 
 function lint(file: string, code: string): string[] {
   const linter = new Linter({ configType: "flat", cwd: ROOT });
@@ -31,6 +31,30 @@ test("lint refuses dynamic imports upward, peers on one layer, and dev reaching 
 test("lint allows imports of folders below and within a folder", () => {
   assert.deepEqual(lint("src/apply/reconcile.ts", 'import { a } from "../state/store.js";\nimport { b } from "../contract/report.js";\nimport { c } from "./execute.js";\n'), []);
   assert.deepEqual(lint("src/cli/main.ts", 'const d = await import("../dev/index.js");\n'), []);
+});
+
+// The lint rule that keeps the wall clock out of src/ but for the clock effect and the demo's fake programs.
+function lintClock(file: string, code: string): string[] {
+  const linter = new Linter({ configType: "flat", cwd: ROOT });
+  const config: Linter.Config[] = [{ files: ["**/*.ts"], plugins: { clock: clockPlugin }, rules: { "clock/no-wall-clock": "error" } }];
+  return linter.verify(code, config, { filename: join(ROOT, file) }).map((m) => m.message);
+}
+
+test("lint refuses Date.now() and new Date() in src/, saying to use the clock effect", () => {
+  const [message, ...rest] = lintClock("src/state/store.ts", "const t = Date.now();\n");
+  assert.equal(rest.length, 0);
+  assert.match(message ?? "", /^Date\.now\(\) reads the wall clock directly: take the time from the clock effect \(effects\.clock\.now\(\), src\/effects\/clock\.ts\) or a `now` passed in/);
+  assert.match(lintClock("src/commands/maintenance.ts", "const d = new Date().toISOString();\n")[0] ?? "", /^new Date\(\) reads the wall clock directly/);
+  assert.match(lintClock("src/report/prometheus.ts", "const now = { now: Date.now };\n")[0] ?? "", /^Date\.now\(\) reads/, "passed as a function too");
+  assert.match(lintClock("src/apply/execute.ts", "const s = Date();\n")[0] ?? "", /^Date\(\) reads/);
+  assert.equal(lintClock("src/dev/index.ts", "const t = Date.now();\n").length, 1, "the in-process demo takes the clock too");
+});
+
+test("lint allows new Date(ms) and Date.parse in src/, and the clock itself in effects/, the fake programs and tests", () => {
+  assert.deepEqual(lintClock("src/state/lock.ts", "const a = new Date(clock.now()).toISOString();\nconst b = Date.parse(a);\nconst c = new Date(b);\n"), []);
+  assert.deepEqual(lintClock("src/effects/clock.ts", "const t = Date.now();\n"), []);
+  assert.deepEqual(lintClock("src/dev/fake-repair.ts", "const t = Date.now(); const d = new Date();\n"), []);
+  assert.deepEqual(lintClock("test/state/store.test.ts", "const t = Date.now();\n"), []);
 });
 
 test("the contract kept in src/contract is the binding one, word for word", (t) => {

@@ -45,7 +45,7 @@ async function killHard(child: ChildProcess): Promise<void> {
 
 test("acquire, a second one is busy and told who holds it, release, acquire again", async () => {
   const dir = tempDir("nk-lock-");
-  const first = await acquireCycleLock(dir, { command: "report" });
+  const first = await acquireCycleLock(dir, { command: "report" }, { now: () => Date.now() });
   assert.ok(first.held);
   const record = JSON.parse(readFileSync(join(dir, LOCK_FILE), "utf8")) as LockHolder;
   assert.equal(record.pid, process.pid);
@@ -54,7 +54,7 @@ test("acquire, a second one is busy and told who holds it, release, acquire agai
   assert.match(record.startTime ?? "", /^\d+$/);
   assert.match(record.bootId ?? "", /^[0-9a-f-]{36}$/);
 
-  const second = await acquireCycleLock(dir, { command: "run" });
+  const second = await acquireCycleLock(dir, { command: "run" }, { now: () => Date.now() });
   assert.equal(second.held, false);
   assert.equal(second.status, "busy");
   assert.ok(second.status === "busy");
@@ -65,7 +65,7 @@ test("acquire, a second one is busy and told who holds it, release, acquire agai
 
   await first.lock.release();
   assert.equal(existsSync(join(dir, LOCK_FILE)), false);
-  const third = await acquireCycleLock(dir, { command: "report" });
+  const third = await acquireCycleLock(dir, { command: "report" }, { now: () => Date.now() });
   assert.ok(third.held);
   assert.equal(third.tookOverFrom, null);
   await third.lock.release();
@@ -73,7 +73,7 @@ test("acquire, a second one is busy and told who holds it, release, acquire agai
 
 test("many at once: exactly one holds it", async () => {
   const dir = tempDir("nk-lock-");
-  const attempts = await Promise.all(Array.from({ length: 8 }, () => acquireCycleLock(dir, { command: "report" })));
+  const attempts = await Promise.all(Array.from({ length: 8 }, () => acquireCycleLock(dir, { command: "report" }, { now: () => Date.now() })));
   assert.equal(attempts.filter((a) => a.held).length, 1);
   assert.ok(attempts.filter((a) => !a.held).every((a) => a.status === "busy"));
 });
@@ -81,12 +81,12 @@ test("many at once: exactly one holds it", async () => {
 test("a holder killed with -9 does not leave the lock stuck", async () => {
   const dir = tempDir("nk-lock-");
   const child = await childHoldingLock(dir);
-  const busy = await acquireCycleLock(dir, { command: "report" });
+  const busy = await acquireCycleLock(dir, { command: "report" }, { now: () => Date.now() });
   assert.equal(busy.status, "busy");
   assert.ok(busy.status === "busy");
   assert.equal(busy.holder?.pid, child.pid);
   await killHard(child);
-  const taken = await acquireCycleLock(dir, { command: "report" });
+  const taken = await acquireCycleLock(dir, { command: "report" }, { now: () => Date.now() });
   assert.ok(taken.held, JSON.stringify(taken));
   assert.equal(taken.tookOverFrom?.holder?.pid, child.pid);
   assert.match(taken.tookOverFrom?.why ?? "", /gone|exited/);
@@ -96,7 +96,7 @@ test("a holder killed with -9 does not leave the lock stuck", async () => {
 test("stale: pid reused by another process (other start time)", async () => {
   const dir = tempDir("nk-lock-");
   writeFileSync(join(dir, LOCK_FILE), holderRecord({ pid: process.pid, startTime: "1" }));
-  const taken = await acquireCycleLock(dir, { command: "report" });
+  const taken = await acquireCycleLock(dir, { command: "report" }, { now: () => Date.now() });
   assert.ok(taken.held);
   assert.match(taken.tookOverFrom?.why ?? "", /another process/);
   await taken.lock.release();
@@ -105,7 +105,7 @@ test("stale: pid reused by another process (other start time)", async () => {
 test("stale: taken before the last reboot (other boot id)", async () => {
   const dir = tempDir("nk-lock-");
   writeFileSync(join(dir, LOCK_FILE), holderRecord({ bootId: "00000000-0000-0000-0000-000000000000" }));
-  const taken = await acquireCycleLock(dir, { command: "report" });
+  const taken = await acquireCycleLock(dir, { command: "report" }, { now: () => Date.now() });
   assert.ok(taken.held);
   assert.match(taken.tookOverFrom?.why ?? "", /reboot/);
   await taken.lock.release();
@@ -115,11 +115,11 @@ test("a corrupt lock file: busy while fresh, taken over once old", async () => {
   const dir = tempDir("nk-lock-");
   const path = join(dir, LOCK_FILE);
   writeFileSync(path, "{\"version\":1,\"pid\":");
-  const fresh = await acquireCycleLock(dir, { command: "report" });
+  const fresh = await acquireCycleLock(dir, { command: "report" }, { now: () => Date.now() });
   assert.equal(fresh.status, "busy");
   const old = new Date(Date.now() - 60_000);
   utimesSync(path, old, old);
-  const taken = await acquireCycleLock(dir, { command: "report" });
+  const taken = await acquireCycleLock(dir, { command: "report" }, { now: () => Date.now() });
   assert.ok(taken.held);
   assert.match(taken.tookOverFrom?.why ?? "", /not JSON/);
   await taken.lock.release();
@@ -127,7 +127,7 @@ test("a corrupt lock file: busy while fresh, taken over once old", async () => {
 
 test("release leaves a lock that is no longer ours", async () => {
   const dir = tempDir("nk-lock-");
-  const mine = await acquireCycleLock(dir, { command: "report" });
+  const mine = await acquireCycleLock(dir, { command: "report" }, { now: () => Date.now() });
   assert.ok(mine.held);
   const theirs = holderRecord({ lockId: "theirs" });
   writeFileSync(join(dir, LOCK_FILE), theirs);
@@ -138,24 +138,24 @@ test("release leaves a lock that is no longer ours", async () => {
 test("a state directory that cannot be made is an error, not 'busy'", async () => {
   const dir = tempDir("nk-lock-");
   writeFileSync(join(dir, "file"), "");
-  const attempt = await acquireCycleLock(join(dir, "file", "state"), { command: "report" });
+  const attempt = await acquireCycleLock(join(dir, "file", "state"), { command: "report" }, { now: () => Date.now() });
   assert.equal(attempt.held, false);
   assert.equal(attempt.status, "error");
 });
 
 test("a lock this very process left behind (a release that failed) is taken over, not 'busy' forever (issue 15 item 7)", async () => {
   const dir = tempDir("nk-lock-");
-  const first = await acquireCycleLock(dir, { command: "run" });
+  const first = await acquireCycleLock(dir, { command: "run" }, { now: () => Date.now() });
   assert.ok(first.held);
   const left = readFileSync(join(dir, LOCK_FILE), "utf8");
   assert.deepEqual(await first.lock.release(), { ok: true });
   // What a release that failed leaves: our own record, still in place.
   writeFileSync(join(dir, LOCK_FILE), left);
-  const again = await acquireCycleLock(dir, { command: "run" });
+  const again = await acquireCycleLock(dir, { command: "run" }, { now: () => Date.now() });
   assert.ok(again.held, JSON.stringify(again));
   assert.match(again.tookOverFrom?.why ?? "", new RegExp(`left by this process \\(pid ${process.pid}\\) after a release that failed`));
   // While this process really holds it, it is busy, as before.
-  const third = await acquireCycleLock(dir, { command: "run" });
+  const third = await acquireCycleLock(dir, { command: "run" }, { now: () => Date.now() });
   assert.equal(third.status, "busy");
   assert.deepEqual(await again.lock.release(), { ok: true });
 });

@@ -7,7 +7,7 @@ import { acquireCycleLock } from "../../../src/state/lock.js";
 
 const stateDir = process.argv[2];
 if (!stateDir) throw new Error("usage: hold-lock.ts STATE_DIR");
-const attempt = await acquireCycleLock(stateDir, { command: "report" });
+const attempt = await acquireCycleLock(stateDir, { command: "report" }, { now: () => Date.now() });
 process.stdout.write(`${JSON.stringify({ held: attempt.held, status: attempt.status })}\n`);
 // Alive until killed; gone by itself after 1 min should a failed test forget it.
 setTimeout(() => process.exit(0), 60_000);
