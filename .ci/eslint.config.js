@@ -79,9 +79,6 @@ const OWN_CLOCK = new Map([
   // appendSimEvent, its one clock read, is called only by the fake programs
   // above (separate processes); the in-process demo uses only its readers.
   ["dev/world.ts", "used by the fake programs"],
-  // TEMPORARY: the audit log's fallback `at` (another branch of issue 14 moves
-  // the audit log into state/ and passes the time in; remove on that merge).
-  ["mission-control/audit.ts", "pending its move to state/"],
 ]);
 
 export const clockPlugin = {
