@@ -1,11 +1,19 @@
 /**
- * `check <area>`: one Nagios line and exit code, for runbooks and monitors.
- * Each area probes only what it needs (checking the directories must not
- * start a nodetool JVM), under the same engine and deadlines as `status`.
+ * `check <area>`: one Nagios line and its outcome (the CLI maps it to the
+ * exit code), for runbooks and monitors. Each area probes only what it needs
+ * (checking the directories must not start a nodetool JVM), under the same
+ * engine and deadlines as `status`; src/check/<area>.ts decides.
  */
 import { probeCassandra } from "../cassandra/probe.js";
-import { checkCassandra, checkCluster, checkComponents, checkConnectivity, checkDirectories, checkSelf, parseThresholdArgs } from "../check/checks.js";
-import type { CheckArea, CheckResult, UsageError } from "../check/checks.js";
+import type { CheckArea } from "../check/areas.js";
+import { checkCassandra } from "../check/cassandra.js";
+import { checkCluster } from "../check/cluster.js";
+import { checkComponents } from "../check/components.js";
+import { checkConnectivity } from "../check/connectivity.js";
+import { checkDirectories } from "../check/directories.js";
+import type { CheckResult } from "../check/result.js";
+import { checkSelf } from "../check/self.js";
+import { parseThresholdArgs, type UsageError } from "../check/thresholds.js";
 import type { Config } from "../config/schema.js";
 import type { Effects } from "../effects/index.js";
 import { probeComponents, selfComponent } from "../probes/components.js";

@@ -4,6 +4,7 @@ import {
   checkCassandra, checkCluster, checkComponents, checkConnectivity, checkDirectories, clusterStatusState, formatAge, parseThresholdArgs,
   type CassandraCheckInput, type CheckArea, type ComponentCheckInput, type DirectoryCheckInput, type PeerCheckInput, type ThresholdsFor,
 } from "../../src/check/checks.js";
+import { exitCodeOf } from "../../src/contract/outcomes.js";
 import { verified } from "./verify-result.js";
 
 function thresholds<A extends CheckArea>(area: A, warning?: string, critical?: string): ThresholdsFor<A> {
@@ -44,8 +45,8 @@ describe("parseThresholdArgs", () => {
       const parsed = parseThresholdArgs(area, args);
       assert.equal(parsed.ok, false, JSON.stringify(args));
       if (!parsed.ok) {
-        assert.equal(parsed.error.kind, "usage");
-        assert.equal(parsed.error.exitCode, 64);
+        assert.equal(parsed.error.outcome, "usage");
+        assert.equal(exitCodeOf(parsed.error.outcome), 64);
         assert.match(parsed.error.message, why);
       }
     }
@@ -61,7 +62,7 @@ describe("checkComponents", () => {
     const r = checkComponents([comp("nodekeeper", "OK"), comp("dynatrace-server", "OK"), comp("dynatrace-nginx", "NOT_INSTALLED", 101, "unit not found")]);
     const p = verified(r);
     assert.equal(r.state, "OK");
-    assert.equal(r.exitCode, 0);
+    assert.equal(exitCodeOf(r.outcome), 0);
     assert.equal(p.text, "3 components OK (1 not installed: dynatrace-nginx)");
     assert.equal(perf(p, "ok")?.value, 2);
     assert.equal(perf(p, "not_installed")?.value, 1);
@@ -80,7 +81,7 @@ describe("checkComponents", () => {
     ]);
     const p = verified(r);
     assert.equal(r.state, "CRITICAL");
-    assert.equal(r.exitCode, 2);
+    assert.equal(exitCodeOf(r.outcome), 2);
     assert.equal(p.text, "3 of 5 components not OK: cassandra ERROR, b UNKNOWN, a WARNING");
     assert.doesNotMatch(p.text, /nginx/);
     assert.equal(r.details[0], "cassandra: ERROR (code 102) SubState=failed Result=exit-code");
@@ -90,8 +91,8 @@ describe("checkComponents", () => {
 
   test("UNKNOWN alone is exit 3, WARNING alone exit 1", () => {
     assert.equal(verified(checkComponents([comp("a", "OK"), comp("b", "UNKNOWN", 107)])).state, "UNKNOWN");
-    assert.equal(checkComponents([comp("a", "OK"), comp("b", "UNKNOWN", 107)]).exitCode, 3);
-    assert.equal(checkComponents([comp("a", "WARNING", 104)]).exitCode, 1);
+    assert.equal(exitCodeOf(checkComponents([comp("a", "OK"), comp("b", "UNKNOWN", 107)]).outcome), 3);
+    assert.equal(exitCodeOf(checkComponents([comp("a", "WARNING", 104)]).outcome), 1);
   });
 
   test("many failures: the list is cut, the line stays one short line", () => {
@@ -134,7 +135,7 @@ describe("checkDirectories", () => {
   test("all OK names the lowest free space", () => {
     const r = checkDirectories([dir("/a", "OK", 0, 80), dir("/b", "OK", 0, 42.04)]);
     assert.equal(verified(r).text, "2 directories OK, lowest free space 42.0% (/b)");
-    assert.equal(r.exitCode, 0);
+    assert.equal(exitCodeOf(r.outcome), 0);
   });
 
   test("with --warning/--critical the lowest free percent decides, and the low directories are named", () => {
@@ -212,7 +213,7 @@ describe("checkCassandra", () => {
     const r = checkCassandra(cassandra({ status: "WARNING", resultCode: 320, description: "2 other ring members are down or unknown: ...", peersDown: 2, hintFiles: 29 }));
     verified(r);
     assert.equal(r.line, "NODEKEEPER CASSANDRA WARNING - 2 peers down, 29 hint files | hints=29;100;1000 down=2");
-    assert.equal(r.exitCode, 1);
+    assert.equal(exitCodeOf(r.outcome), 1);
   });
 
   test("all well", () => {
@@ -412,7 +413,7 @@ describe("checkCluster", () => {
     const r = checkCluster({ answer: null, now, maxAgeMs });
     verified(r);
     assert.equal(r.state, "UNKNOWN");
-    assert.equal(r.exitCode, 3);
+    assert.equal(exitCodeOf(r.outcome), 3);
     assert.equal(r.text, "no answer from Mission Control recorded yet");
   });
 
@@ -455,7 +456,7 @@ describe("checkCluster", () => {
   test("a critical cluster status is CRITICAL, with its description", () => {
     const r = checkCluster({ answer: answer({ clusterStatus: "EMERGENCY", clusterStatusDescription: "Cassandra quorum lost. Details follow." }), now, maxAgeMs });
     assert.equal(verified(r).text, "cluster EMERGENCY: Cassandra quorum lost; 3 nodes RUNNING (answer 30 s old)");
-    assert.equal(r.exitCode, 2);
+    assert.equal(exitCodeOf(r.outcome), 2);
   });
 
   test("clusterStatusState: the documented mapping; unknown words are WARNING, never OK", () => {
