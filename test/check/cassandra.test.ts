@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { checkCassandra, type CassandraCheckInput } from "../../src/check/cassandra.js";
+import { cassandraVerdicts, checkCassandra, rederivesProbeStatus, type CassandraCheckInput } from "../../src/check/cassandra.js";
 import { exitCodeOf } from "../../src/contract/outcomes.js";
 import { perf, thresholds } from "./support.js";
 import { verified } from "./verify-result.js";
@@ -109,5 +109,36 @@ describe("checkCassandra", () => {
     const r = checkCassandra(cassandra({ reachable: false, peersDown: null, hintFiles: null }));
     assert.equal(verified(r).state, "UNKNOWN");
     assert.match(r.text, /nodetool got no answer/);
+  });
+});
+
+describe("cassandraVerdicts", () => {
+  test("a probe finding this check re-derives is set aside: its numbers decide, one verdict each", () => {
+    const input = cassandra({ status: "WARNING", resultCode: 320, peersDown: 2, hintFiles: 150, schemaVersions: 2, repairState: "FAILED", hintDebtRatio: 0.8, repairAgeRatio: 1.5 });
+    assert.deepEqual(cassandraVerdicts(input), [
+      { what: "probe", state: "OK" },
+      { what: "down", state: "WARNING" },
+      { what: "hints", state: "WARNING" },
+      { what: "schema", state: "WARNING" },
+      { what: "repair", state: "WARNING" },
+      { what: "hint_debt", state: "WARNING" },
+      { what: "repair_age", state: "CRITICAL" },
+    ]);
+    assert.equal(rederivesProbeStatus(input), true);
+  });
+
+  test("the probe's own finding stands when its number is unknown, and an asked-for unknown number is UNKNOWN", () => {
+    const input = cassandra({ status: "WARNING", resultCode: 322, hintFiles: null });
+    assert.equal(rederivesProbeStatus(input), false);
+    assert.deepEqual(cassandraVerdicts(input, thresholds("cassandra", "hints=10", "down=1")), [
+      { what: "probe", state: "WARNING" },
+      { what: "down", state: "OK" },
+      { what: "hints", state: "UNKNOWN" },
+    ]);
+  });
+
+  test("not installed: nothing unknown is asked of it", () => {
+    const input = cassandra({ status: "NOT_INSTALLED", reachable: false, peersDown: null, hintFiles: null, schemaVersions: null });
+    assert.deepEqual(cassandraVerdicts(input, thresholds("cassandra", "hints=10", "down=1")), [{ what: "probe", state: "OK" }]);
   });
 });

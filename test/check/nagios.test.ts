@@ -95,3 +95,8 @@ test("states: contract statuses in Nagios words, exit codes, worst wins", () => 
   assert.equal(worstState(["WARNING", "UNKNOWN"]), "UNKNOWN");
   assert.equal(worstState(["UNKNOWN", "CRITICAL", "WARNING"]), "CRITICAL");
 });
+
+test("healthOutcome: a Nagios state as the contract's health, the inverse of stateOfStatus", () => {
+  assert.deepEqual(NAGIOS_STATES.map((s) => healthOutcome(s).health), ["OK", "WARNING", "ERROR", "UNKNOWN"]);
+  for (const s of NAGIOS_STATES) assert.equal(stateOfStatus(healthOutcome(s).health), s);
+});

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { parseThresholdArgs, type CheckArea } from "../../src/check/checks.js";
+import { judge, parseThresholdArgs, type CheckArea } from "../../src/check/checks.js";
 import { exitCodeOf } from "../../src/contract/outcomes.js";
 import { thresholds } from "./support.js";
 
@@ -27,6 +27,7 @@ describe("parseThresholdArgs", () => {
       ["directories", { warning: "15:,5:" }, /free is given twice/],
       ["components", { warning: "1" }, /check components takes no --warning: its state is decided by the probes' own statuses/],
       ["cluster", { critical: "1" }, /check cluster takes no --critical: its state is decided by Mission Control's answer/],
+      ["self", { warning: "1" }, /check self takes no --warning: its state is decided by the selfMonitoring thresholds of the configuration/],
     ];
     for (const [area, args, why] of cases) {
       const parsed = parseThresholdArgs(area, args);
@@ -37,5 +38,17 @@ describe("parseThresholdArgs", () => {
         assert.match(parsed.error.message, why);
       }
     }
+  });
+});
+
+describe("judge", () => {
+  test("critical is checked first, then warning; no thresholds, no verdict", () => {
+    const t = thresholds("cassandra", "100", "1000").hints;
+    assert.equal(judge(50, t), "OK");
+    assert.equal(judge(101, t), "WARNING");
+    assert.equal(judge(1001, t), "CRITICAL");
+    assert.equal(judge(5, undefined), null);
+    assert.equal(judge(5, {}), null);
+    assert.equal(judge(Number.NaN, t), "CRITICAL", "a number that is not one alerts");
   });
 });
