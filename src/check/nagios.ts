@@ -12,14 +12,12 @@
  * The first line never holds a newline or a `|` in its text (either would cut
  * it for Nagios), and its text is kept short: lists are cut to a few items.
  */
+import type { HealthOutcome } from "../contract/outcomes.js";
 import type { Status } from "../contract/status.js";
 import type { Range } from "./range.js";
 
 export const NAGIOS_STATES = ["OK", "WARNING", "CRITICAL", "UNKNOWN"] as const;
 export type NagiosState = (typeof NAGIOS_STATES)[number];
-export type NagiosExitCode = 0 | 1 | 2 | 3;
-
-export const NAGIOS_EXIT: Readonly<Record<NagiosState, NagiosExitCode>> = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 };
 
 /**
  * "The worst wins" in the same order as `worstStatus` (contract/status.ts):
@@ -51,6 +49,15 @@ export function stateOfStatus(status: Status): NagiosState {
     case "UNKNOWN":
       return "UNKNOWN";
   }
+}
+
+/**
+ * A Nagios state as the contract's health outcome, which the CLI turns into
+ * the exit code (contract/outcomes.ts: 0 OK, 1 WARNING, 2 CRITICAL, 3
+ * UNKNOWN); CRITICAL is the contract's ERROR. The inverse of stateOfStatus.
+ */
+export function healthOutcome(state: NagiosState): HealthOutcome {
+  return { health: state === "CRITICAL" ? "ERROR" : state };
 }
 
 /** Units of measure the guidelines allow: none, seconds (s, ms, us), percent, bytes (B, KB, MB, GB, TB), continuous counter (c). */

@@ -134,12 +134,13 @@ function registerCheck(program: Command): void {
     .option("-c, --critical <range>", "Nagios range, as --warning (here -c is never --config: use --config FILE)")
     .option("--json", "print the verdict as JSON")
     .action(async (area: string, opts: { warning?: string; critical?: string; json?: boolean }, cmd: Command) => {
-      const { CHECK_AREAS } = await import("../check/checks.js");
+      const { CHECK_AREAS } = await import("../check/areas.js");
       const known = CHECK_AREAS as readonly string[];
       if (!known.includes(area)) throw new CliError(`check: unknown area ${JSON.stringify(area)} (one of: ${known.join(", ")})`, EXIT.USAGE);
       const loaded = await loadConfigFor(cmd.optsWithGlobals<GlobalOptions>());
       const effects = await loadEffects();
       const { check } = await import("../commands/check.js");
+      const { exitCodeOf } = await import("../contract/outcomes.js");
       const outcome = await check(effects, loaded.config, area as (typeof CHECK_AREAS)[number], {
         warning: opts.warning, critical: opts.critical,
         maxAnswerAgeMs: loaded.config.checks.clusterAnswerMaxAgeMs,
@@ -147,12 +148,12 @@ function registerCheck(program: Command): void {
       if (!outcome.ok) {
         // `check ... -c /etc/nodekeeper.json`: an old habit, or another tool's; say what -c is here.
         const hint = /[/\\]|\.json$/i.test(opts.critical ?? "") ? " (in check, -c is the critical threshold: name the configuration with --config FILE or NODEKEEPER_CONFIG)" : "";
-        throw new CliError(outcome.error.message + hint, EXIT.USAGE);
+        throw new CliError(outcome.error.message + hint, exitCodeOf(outcome.error.outcome));
       }
       const { result } = outcome;
       if (opts.json) write(JSON.stringify(result.json, null, 2) + "\n");
       else write([result.line, ...result.details].join("\n") + "\n");
-      process.exitCode = result.exitCode;
+      process.exitCode = exitCodeOf(result.outcome);
     });
 }
 

@@ -1,18 +1,26 @@
 /**
- * `check <area>`: one Nagios line and exit code, for runbooks and monitors.
- * Each area probes only what it needs (checking the directories must not
- * start a nodetool JVM), under the same engine and deadlines as `status`.
+ * `check <area>`: one Nagios line and its outcome (the CLI maps it to the
+ * exit code), for runbooks and monitors. Each area probes only what it needs
+ * (checking the directories must not start a nodetool JVM), under the same
+ * engine and deadlines as `status`; src/check/<area>.ts decides.
  */
 import { probeCassandra } from "../cassandra/probe.js";
-import { checkCassandra, checkCluster, checkComponents, checkConnectivity, checkDirectories, checkSelf, parseThresholdArgs } from "../check/checks.js";
-import type { CheckArea, CheckResult, UsageError } from "../check/checks.js";
+import type { CheckArea } from "../check/areas.js";
+import { checkCassandra } from "../check/cassandra.js";
+import { checkCluster } from "../check/cluster.js";
+import { checkComponents } from "../check/components.js";
+import { checkConnectivity } from "../check/connectivity.js";
+import { checkDirectories } from "../check/directories.js";
+import type { CheckResult } from "../check/result.js";
+import { checkSelf } from "../check/self.js";
+import { parseThresholdArgs, type ThresholdsFor, type UsageError } from "../check/thresholds.js";
 import type { Config } from "../config/schema.js";
 import type { Effects } from "../effects/index.js";
 import { probeComponents, selfComponent } from "../probes/components.js";
 import { selfIntegrity, withSelfIntegrity } from "../probes/self-integrity.js";
 import { probeDirectories } from "../probes/directories.js";
 import { probeSelf } from "../probes/self.js";
-import { createProbeEngine } from "../probes/engine.js";
+import { createProbeEngine, type ProbeEngine } from "../probes/engine.js";
 import { probeConnectivity } from "../probes/connectivity/index.js";
 import { toConnectivityMetric } from "../report/connectivity-metric.js";
 import { readInstructions } from "../state/instructions.js";
@@ -26,6 +34,13 @@ export interface CheckOptions {
   readonly maxAnswerAgeMs: number;
 }
 
+/** What each area's probing needs. */
+interface AreaRun {
+  readonly effects: Effects;
+  readonly config: Config;
+  readonly engine: ProbeEngine;
+}
+
 export async function check(
   effects: Effects,
   config: Config,
@@ -35,61 +50,66 @@ export async function check(
   const parsed = parseThresholdArgs(area, options);
   if (!parsed.ok) return { ok: false, error: parsed.error };
   const engine = createProbeEngine({ clock: effects.clock, concurrency: config.probes.concurrency, deadlineMs: config.probes.deadlineMs });
+  const run: AreaRun = { effects, config, engine };
+  const t = parsed.thresholds;
   switch (area) {
-    case "components": {
-      const integrity = selfIntegrity(config.stateDir, () => effects.clock.now());
-      const [{ components }, self, maintenance] = await Promise.all([probeComponents(effects, engine, config.components), probeSelf(config, effects.clock.now()), readMaintenance(config.stateDir)]);
-      // A maintenance switch that cannot be read stops remediation: a monitor must hear why.
-      const own = withSelfIntegrity(selfComponent(self), await integrity);
-      const shown = maintenance?.problem !== undefined
-        ? { ...own, status: "WARNING" as const, resultCode: CODES.MAINTENANCE_UNREADABLE, description: `maintenance mode assumed: ${maintenance.problem}` }
-        : own;
-      return { ok: true, result: checkComponents([shown, ...components]) };
-    }
-    case "self": {
+    case "components":
+      return { ok: true, result: await componentsNow(run) };
+    case "self":
       return { ok: true, result: checkSelf(await probeSelf(config, effects.clock.now()), config.selfMonitoring) };
-    }
-    case "directories": {
-      const t = parsed.thresholds as { free?: Parameters<typeof checkDirectories>[1] };
+    case "directories":
       return { ok: true, result: checkDirectories(await probeDirectories(effects, engine, config.directories), t.free) };
-    }
-    case "cassandra": {
-      const c = await probeCassandra({ runner: effects.runner, clock: effects.clock }, {
-        config: config.cassandra, stateDir: config.stateDir, fresh: false, peers: config.peers, deadlineMs: config.probes.deadlineMs,
-        localAddresses: [config.cassandra.address ?? "", config.nodeIp ?? ""],
-      });
-      const down = c.ring ? c.ring.downMembers.length : null;
-      return {
-        ok: true,
-        result: checkCassandra({
-          status: c.health.status, description: c.health.description, resultCode: c.health.resultCode,
-          reachable: c.localRingState !== null || c.ring !== null,
-          peersDown: down, hintFiles: c.totalHints, schemaVersions: c.schemaVersions, repairState: c.repairState,
-          hintDebtRatio: c.hintDebtRatio, repairAgeRatio: c.repairAgeRatio,
-        }, parsed.thresholds),
-      };
-    }
-    case "connectivity": {
-      const results = await probeConnectivity({ peers: config.peers, config: config.connectivity, deadlineMs: config.probes.deadlineMs });
-      const metrics = results.map((r) => ({ ...toConnectivityMetric(r, null), probed: r.probed }));
-      return { ok: true, result: checkConnectivity(metrics, parsed.thresholds) };
-    }
-    case "cluster": {
-      const read = await readInstructions(config.stateDir);
-      const record = read.state === "ok" || read.state === "fallback" ? read.record : null;
-      return {
-        ok: true,
-        result: checkCluster({
-          answer: record ? {
-            clusterStatus: record.instructions.clusterStatus,
-            clusterStatusDescription: record.instructions.clusterStatusDescription,
-            nodeStatuses: record.instructions.nodeStatuses,
-            receivedAt: record.receivedAt,
-          } : null,
-          now: new Date(effects.clock.now()),
-          maxAgeMs: options.maxAnswerAgeMs,
-        }),
-      };
-    }
+    case "cassandra":
+      return { ok: true, result: await cassandraNow(run, t) };
+    case "connectivity":
+      return { ok: true, result: await connectivityNow(run, t) };
+    case "cluster":
+      return { ok: true, result: await clusterNow(run, options.maxAnswerAgeMs) };
   }
+}
+
+async function componentsNow({ effects, config, engine }: AreaRun): Promise<CheckResult> {
+  const integrity = selfIntegrity(config.stateDir, () => effects.clock.now());
+  const [{ components }, self, maintenance] = await Promise.all([probeComponents(effects, engine, config.components), probeSelf(config, effects.clock.now()), readMaintenance(config.stateDir)]);
+  // A maintenance switch that cannot be read stops remediation: a monitor must hear why.
+  const own = withSelfIntegrity(selfComponent(self), await integrity);
+  const shown = maintenance?.problem !== undefined
+    ? { ...own, status: "WARNING" as const, resultCode: CODES.MAINTENANCE_UNREADABLE, description: `maintenance mode assumed: ${maintenance.problem}` }
+    : own;
+  return checkComponents([shown, ...components]);
+}
+
+async function cassandraNow({ effects, config }: AreaRun, thresholds: ThresholdsFor<"cassandra">): Promise<CheckResult> {
+  const c = await probeCassandra({ runner: effects.runner, clock: effects.clock }, {
+    config: config.cassandra, stateDir: config.stateDir, fresh: false, peers: config.peers, deadlineMs: config.probes.deadlineMs,
+    localAddresses: [config.cassandra.address ?? "", config.nodeIp ?? ""],
+  });
+  const down = c.ring ? c.ring.downMembers.length : null;
+  return checkCassandra({
+    status: c.health.status, description: c.health.description, resultCode: c.health.resultCode,
+    reachable: c.localRingState !== null || c.ring !== null,
+    peersDown: down, hintFiles: c.totalHints, schemaVersions: c.schemaVersions, repairState: c.repairState,
+    hintDebtRatio: c.hintDebtRatio, repairAgeRatio: c.repairAgeRatio,
+  }, thresholds);
+}
+
+async function connectivityNow({ config }: AreaRun, thresholds: ThresholdsFor<"connectivity">): Promise<CheckResult> {
+  const results = await probeConnectivity({ peers: config.peers, config: config.connectivity, deadlineMs: config.probes.deadlineMs });
+  const metrics = results.map((r) => ({ ...toConnectivityMetric(r, null), probed: r.probed }));
+  return checkConnectivity(metrics, thresholds);
+}
+
+async function clusterNow({ effects, config }: AreaRun, maxAgeMs: number): Promise<CheckResult> {
+  const read = await readInstructions(config.stateDir);
+  const record = read.state === "ok" || read.state === "fallback" ? read.record : null;
+  return checkCluster({
+    answer: record ? {
+      clusterStatus: record.instructions.clusterStatus,
+      clusterStatusDescription: record.instructions.clusterStatusDescription,
+      nodeStatuses: record.instructions.nodeStatuses,
+      receivedAt: record.receivedAt,
+    } : null,
+    now: new Date(effects.clock.now()),
+    maxAgeMs,
+  });
 }

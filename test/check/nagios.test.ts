@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  formatLabel, formatLine, formatNumber, formatPerfDatum, MAX_TEXT_CHARS, NAGIOS_EXIT, shortList, stateOfStatus, worstState,
+  formatLabel, formatLine, formatNumber, formatPerfDatum, healthOutcome, MAX_TEXT_CHARS, NAGIOS_STATES, shortList, stateOfStatus, worstState,
 } from "../../src/check/nagios.js";
+import { exitCodeOf } from "../../src/contract/outcomes.js";
 import { parseRange } from "../../src/check/range.js";
 import type { Range } from "../../src/check/range.js";
 import { parsePluginOutput } from "./plugin-output.js";
@@ -87,9 +88,15 @@ test("states: contract statuses in Nagios words, exit codes, worst wins", () => 
   assert.equal(stateOfStatus("WARNING"), "WARNING");
   assert.equal(stateOfStatus("ERROR"), "CRITICAL");
   assert.equal(stateOfStatus("UNKNOWN"), "UNKNOWN");
-  assert.deepEqual(NAGIOS_EXIT, { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 });
+  // The exit code of each state, through the contract's one table.
+  assert.deepEqual(Object.fromEntries(NAGIOS_STATES.map((s) => [s, exitCodeOf(healthOutcome(s))])), { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 });
   assert.equal(worstState([]), "OK");
   assert.equal(worstState(["OK", "WARNING"]), "WARNING");
   assert.equal(worstState(["WARNING", "UNKNOWN"]), "UNKNOWN");
   assert.equal(worstState(["UNKNOWN", "CRITICAL", "WARNING"]), "CRITICAL");
+});
+
+test("healthOutcome: a Nagios state as the contract's health, the inverse of stateOfStatus", () => {
+  assert.deepEqual(NAGIOS_STATES.map((s) => healthOutcome(s).health), ["OK", "WARNING", "ERROR", "UNKNOWN"]);
+  for (const s of NAGIOS_STATES) assert.equal(stateOfStatus(healthOutcome(s).health), s);
 });

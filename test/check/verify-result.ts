@@ -1,6 +1,7 @@
 /** Runs a CheckResult's line through the independent plugin-output parser and checks it against the result. */
 import assert from "node:assert/strict";
 import type { CheckResult } from "../../src/check/checks.js";
+import { exitCodeOf } from "../../src/contract/outcomes.js";
 import { parsePluginOutput, type ParsedPluginOutput } from "./plugin-output.js";
 
 const EXIT = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 } as const;
@@ -9,8 +10,8 @@ export function verified(result: CheckResult): ParsedPluginOutput {
   const parsed = parsePluginOutput(result.line);
   assert.equal(parsed.area, result.area.toUpperCase());
   assert.equal(parsed.state, result.state);
-  assert.equal(result.exitCode, EXIT[result.state]);
-  assert.equal(result.json.exitCode, result.exitCode);
+  assert.equal(exitCodeOf(result.outcome), EXIT[result.state]);
+  assert.equal(result.json.exitCode, exitCodeOf(result.outcome));
   assert.equal(result.json.state, result.state);
   assert.equal(result.json.line, result.line);
   assert.equal(result.json.checkVersion, 1);
