@@ -37,8 +37,9 @@ import { applyStateFile, initialApplyState, phaRepairStatusFor } from "../state/
 import type { ActionKind, ApplyState, Pending } from "../state/apply-state.js";
 import type { RecoveryNote } from "../state/store.js";
 import type { RemediationConfig } from "../config/remediation.js";
-import { markStarted, planCycle, recordResults } from "./reconcile.js";
-import type { ActionResult, ApplyFacts, CycleMode, PlannedAction, StateEvent } from "./reconcile.js";
+import { planCycle } from "./reconcile.js";
+import { markStarted, recordResults } from "./plan/results.js";
+import type { ActionResult, ApplyFacts, CycleMode, PlannedAction, StateEvent } from "./plan/types.js";
 import { describeRun, launchRepair, newRunId, observeRepair, repairPaths } from "./repair.js";
 import { openServerApi } from "./server-api.js";
 import type { ServerApi, ServerApiConfig } from "./server-api.js";

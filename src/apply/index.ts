@@ -9,7 +9,7 @@ export type { ActionReport, ApplyDeps, ApplyInput, ApplyOutcome } from "./execut
 export { phaRepairStatusFor, readApplyState } from "../state/apply-state.js";
 export type { ApplyStateRead } from "../state/apply-state.js";
 export { explainApplyState } from "./explain.js";
-export type { ApplyFacts, CycleMode, StateEvent } from "./reconcile.js";
+export type { ApplyFacts, CycleMode, StateEvent } from "./plan/types.js";
 export type { ServerApiConfig } from "./server-api.js";
 export { RemediationConfigSchema } from "../config/remediation.js";
 export type { RemediationConfig } from "../config/remediation.js";
