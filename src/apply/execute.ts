@@ -12,7 +12,7 @@
  *   that write fails, nothing is done;
  * - a dry run writes nothing, removes nothing and runs nothing: it audits
  *   what would run;
- * - the answer is checked again in reconcile.ts; a rejected one changes
+ * - the answer is checked again (plan/intake.ts); a rejected one changes
  *   nothing but the record of its rejection;
  * - every action done or failed is one audit line
  *   `{type: "action", action, before, after, reason, reportId, result, error, dryRun, wouldRun, at}`
@@ -63,7 +63,7 @@ export interface ApplyInput {
   /**
    * null: nothing new this cycle (204, not delivered, or rejected by the sender).
    * `confirms`: the answer is to this cycle's own report, generated within the
-   * confirmation window: only such an answer counts toward a stop (reconcile.ts).
+   * confirmation window: only such an answer counts toward a stop (plan/intake.ts).
    */
   readonly answer: { readonly reportId: string; readonly instructions: Instructions; readonly confirms: boolean } | null;
   readonly facts: ApplyFacts;
