@@ -71,12 +71,20 @@ function repairLine(r: RepairRecord, now: number): string {
 }
 
 export function explainApplyState(state: ApplyState, now: number, recovery: RecoveryNote | null = null): string[] {
+  return [
+    ...askedLines(state, now),
+    ...doneLines(state, now),
+    ...actionsOffLines(state),
+    ...pendingLines(state, now),
+    ...personLines(state, now, recovery),
+  ];
+}
+
+/** What Mission Control asked, and the last answer rejected. */
+function askedLines(state: ApplyState, now: number): string[] {
   const lines: string[] = [];
   const d = state.desired;
   const fo = state.failover;
-  const episode = fo.episode;
-
-  // What Mission Control asked.
   if (d === null) {
     lines.push("Mission Control has not sent any instructions to this node yet.");
   } else {
@@ -94,8 +102,12 @@ export function explainApplyState(state: ApplyState, now: number, recovery: Reco
     const r = state.answers.lastRejected;
     lines.push(`The last rejected answer (${ago(r.at, now)}${r.reportId ? `, report ${r.reportId}` : ""}) changed nothing: ${r.reason}.`);
   }
+  return lines;
+}
 
-  // What nodekeeper did.
+/** What nodekeeper did: the overrides, the failover, the repair. */
+function doneLines(state: ApplyState, now: number): string[] {
+  const lines: string[] = [];
   lines.push(state.lastCycle ? `What nodekeeper did (last cycle ${ago(state.lastCycle.at, now)}):` : "What nodekeeper did:");
   const resp = state.applied.responsibility;
   lines.push(resp
@@ -105,36 +117,52 @@ export function explainApplyState(state: ApplyState, now: number, recovery: Reco
   lines.push(q
     ? `  - Cassandra quorum override ${q.value === "UNSET" ? "unset" : `set to ${q.value}`} at ${ago(q.at, now)} (report ${q.reportId}${q.serverStartedAt ? `, server started ${q.serverStartedAt}` : ""})${q.serverSeenDown && q.value !== "UNSET" ? "; the server has been down since, so it is asserted again when it runs" : ""}.`
     : "  - Cassandra quorum override: not set by nodekeeper yet.");
-  if (episode) {
-    const stop = episode.stop.doneAt
-      ? `the local server was stopped at ${episode.stop.doneAt}`
-      : episode.stop.attemptedAt
-        ? `stopping the local server was tried (last at ${episode.stop.attemptedAt}) but has not succeeded`
-        : episode.stop.wouldRunAt
-          ? `the local server was NOT stopped (actions were off; it would have been at ${episode.stop.wouldRunAt})`
-          : "the local server has not been stopped yet";
-    if (episode.active) {
-      lines.push(`  - failover remediation ON since ${ago(episode.activatedAt, now)} (report ${episode.id}): ${stop}.`);
-    } else {
-      const start = episode.start.doneAt
-        ? `; it was started again at ${episode.start.doneAt}`
-        : episode.stop.attemptedAt
-          ? "; it has NOT been started again yet"
-          : "";
-      lines.push(`  - last failover remediation: from ${episode.activatedAt} to ${episode.deactivatedAt ?? "?"}: ${stop}${start}.`);
-    }
-    if (episode.cassandraWasDown) lines.push(`    During it: ${episode.cassandraDownReason ?? "Cassandra on this node was down"}.`);
-  } else if (fo.consecutiveOn > 0) {
-    lines.push(`  - failover remediation asked in ${fo.consecutiveOn} consecutive answer(s): not acted upon yet (a blink is ignored).`);
-  }
+  lines.push(...failoverLines(state, now));
   lines.push(`  - ${repairLine(state.repair, now)}`);
+  return lines;
+}
 
-  if (state.lastCycle && (state.lastCycle.maintenance || !state.lastCycle.remediationEnabled)) {
-    const why = state.lastCycle.maintenance ? "the node is in maintenance mode" : "remediation.enabled is false";
-    lines.push(`Actions are OFF (${why}): due actions are only logged as "would run", nothing is done.`);
+/** The failover episode (or flags counted without one): what became of the local server. */
+function failoverLines(state: ApplyState, now: number): string[] {
+  const fo = state.failover;
+  const episode = fo.episode;
+  if (!episode) {
+    return fo.consecutiveOn > 0
+      ? [`  - failover remediation asked in ${fo.consecutiveOn} consecutive answer(s): not acted upon yet (a blink is ignored).`]
+      : [];
   }
+  const lines: string[] = [];
+  const stop = episode.stop.doneAt
+    ? `the local server was stopped at ${episode.stop.doneAt}`
+    : episode.stop.attemptedAt
+      ? `stopping the local server was tried (last at ${episode.stop.attemptedAt}) but has not succeeded`
+      : episode.stop.wouldRunAt
+        ? `the local server was NOT stopped (actions were off; it would have been at ${episode.stop.wouldRunAt})`
+        : "the local server has not been stopped yet";
+  if (episode.active) {
+    lines.push(`  - failover remediation ON since ${ago(episode.activatedAt, now)} (report ${episode.id}): ${stop}.`);
+  } else {
+    const start = episode.start.doneAt
+      ? `; it was started again at ${episode.start.doneAt}`
+      : episode.stop.attemptedAt
+        ? "; it has NOT been started again yet"
+        : "";
+    lines.push(`  - last failover remediation: from ${episode.activatedAt} to ${episode.deactivatedAt ?? "?"}: ${stop}${start}.`);
+  }
+  if (episode.cassandraWasDown) lines.push(`    During it: ${episode.cassandraDownReason ?? "Cassandra on this node was down"}.`);
+  return lines;
+}
 
-  // Pending and failing.
+/** Actions off in the last cycle (maintenance mode or remediation.enabled false). */
+function actionsOffLines(state: ApplyState): string[] {
+  if (!state.lastCycle || (!state.lastCycle.maintenance && state.lastCycle.remediationEnabled)) return [];
+  const why = state.lastCycle.maintenance ? "the node is in maintenance mode" : "remediation.enabled is false";
+  return [`Actions are OFF (${why}): due actions are only logged as "would run", nothing is done.`];
+}
+
+/** Pending and failing actions, and the last error. */
+function pendingLines(state: ApplyState, now: number): string[] {
+  const lines: string[] = [];
   if (state.pending.length > 0) {
     lines.push("Pending:");
     for (const p of state.pending) lines.push(`  - ${describeAction(p.action, p.target)}: ${p.reason} (since ${p.since}).`);
@@ -146,15 +174,14 @@ export function explainApplyState(state: ApplyState, now: number, recovery: Reco
     }
   }
   if (state.lastError) lines.push(`Last error (${ago(state.lastError.at, now)}${state.lastError.action ? `, ${state.lastError.action}` : ""}): ${state.lastError.message}`);
-
-  // Left for a person.
-  const person = leftForAPerson(state, now, recovery);
-  if (person.length === 0) lines.push("Left for a person: nothing.");
-  else {
-    lines.push("Left for a person:");
-    for (const p of person) lines.push(`  - ${p}`);
-  }
   return lines;
+}
+
+/** Left for a person, as a list (or "nothing"). */
+function personLines(state: ApplyState, now: number, recovery: RecoveryNote | null): string[] {
+  const person = leftForAPerson(state, now, recovery);
+  if (person.length === 0) return ["Left for a person: nothing."];
+  return ["Left for a person:", ...person.map((p) => `  - ${p}`)];
 }
 
 /** What is left for a person, in full sentences (`status` and `explain`); empty: nothing. */

@@ -28,15 +28,16 @@ import { anyProcess } from "../effects/process.js";
 import type { ProcessRunner, RunResult } from "../effects/process.js";
 import type { RepairRecord } from "../state/apply-state.js";
 import type { RemediationConfig } from "../config/remediation.js";
-import { REPAIR_LAUNCH_GRACE_MS } from "./reconcile.js";
 import { oneLine, printable } from "./text.js";
-import type { RepairObservation, RepairPaths } from "./reconcile.js";
+import type { RepairObservation, RepairPaths } from "./plan/types.js";
 
 export const REPAIR_UNIT = "nodekeeper-cassandra-repair";
 /** Launching returns at once; 60 s is generous even for a busy systemd. */
 const LAUNCH_TIMEOUT_MS = 60_000;
 /** When the process list cannot be read, a repair counts as running until its timeout plus this: 10 min. */
 const NO_PROC_SLACK_MS = 600_000;
+/** A launched repair with neither a result nor a process is only called gone after this: 2 min. */
+const REPAIR_LAUNCH_GRACE_MS = 120_000;
 
 /** $1 result file, $2 timeout in seconds, $3 log file, $4 run id, then the command. */
 export const REPAIR_WRAPPER = [

@@ -15,7 +15,7 @@ import { RemediationConfigSchema } from "../../src/config/remediation.js";
 import type { RemediationConfig } from "../../src/config/remediation.js";
 import { applyCycle } from "../../src/apply/execute.js";
 import type { ApplyOutcome } from "../../src/apply/execute.js";
-import type { ApplyFacts, CycleMode } from "../../src/apply/reconcile.js";
+import type { ApplyFacts, CycleMode } from "../../src/apply/plan/types.js";
 import type { BootStamp, Clock } from "../../src/effects/clock.js";
 import { createHttpClient } from "../../src/effects/http.js";
 import { createProcessRunner } from "../../src/effects/process.js";
