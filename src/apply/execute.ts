@@ -24,7 +24,6 @@
  *
  * applyCycle never throws: whatever goes wrong is in `errors`.
  */
-import { rm, stat } from "node:fs/promises";
 import type { BootStamp, Clock } from "../effects/clock.js";
 import type { HttpClientFactory } from "../effects/http.js";
 import type { ProcessRunner } from "../effects/process.js";
@@ -38,6 +37,7 @@ import { markStarted, recordResults } from "./plan/results.js";
 import type { ActionResult, ApplyFacts, CycleMode, Plan, PlannedAction, RepairPaths, StateEvent } from "./plan/types.js";
 import { planCycle } from "./reconcile.js";
 import { launchRepair, newRunId, observeRepair, repairPaths } from "./repair.js";
+import { doneMarkerPresent, removeDoneMarker as removeDoneMarkerFile } from "../state/repair-files.js";
 import { openServerApi } from "./server-api.js";
 import type { ServerApi, ServerApiConfig } from "./server-api.js";
 import { runServerCommand, settleInterrupted } from "./server-command.js";
@@ -226,7 +226,7 @@ async function loadState({ file, input, audit, errors }: Cycle): Promise<
 async function planThisCycle({ input, paths }: Cycle, state: ApplyState, now: number, nowBoot: BootStamp | null): Promise<Plan> {
   const config = input.remediation;
   const repairObservation = await observeRepair(state.repair, paths, { wallMs: now, boot: nowBoot }, config);
-  const repairDoneMarker = await exists(paths.doneMarkerFile);
+  const repairDoneMarker = await doneMarkerPresent(paths);
   return planCycle({
     state, answer: input.answer, clusterId: input.clusterId, nodeId: input.nodeId, facts: input.facts,
     repairObservation, repairDoneMarker, config, mode: input.mode, now, nowBoot, paths, newRepairRunId: newRunId(),
@@ -326,7 +326,7 @@ async function recordCycle(
     errors.push(`the state could not be written after the cycle: ${message(error)}`);
   }
   if (persisted && removeDoneMarker) {
-    await rm(paths.doneMarkerFile, { force: true }).catch((error: unknown) => errors.push(`cannot remove ${paths.doneMarkerFile}: ${message(error)}`));
+    await removeDoneMarkerFile(paths).catch((error: unknown) => errors.push(`cannot remove ${paths.doneMarkerFile}: ${message(error)}`));
   }
   return {
     done: results.filter((r) => r.ok).map((r) => report(r.action, "done", null)),
@@ -335,15 +335,6 @@ async function recordCycle(
     state: final,
     persisted,
   };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function message(error: unknown): string {

@@ -19,14 +19,12 @@
  *   (after a 2-minute grace for a slow start).
  */
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { open, readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
 import { elapsedMs } from "../effects/clock.js";
 import type { Moment } from "../effects/clock.js";
-import { anyProcess } from "../effects/process.js";
+import { processWithArgument, systemdBooted } from "../effects/process.js";
 import type { ProcessRunner, RunResult } from "../effects/process.js";
 import type { RepairRecord } from "../state/apply-state.js";
+import { readRepairResult, removeRepairResult, repairLogEnd } from "../state/repair-files.js";
 import type { RemediationConfig } from "../config/remediation.js";
 import { oneLine, printable } from "./text.js";
 import type { RepairObservation, RepairPaths } from "./plan/types.js";
@@ -55,13 +53,7 @@ export const REPAIR_WRAPPER = [
 /** $1 the wrapper script, then its arguments: runs it in the background and returns. */
 const BACKGROUND_LAUNCHER = 'script=$1; shift; /bin/sh -c "$script" nodekeeper-repair "$@" </dev/null >/dev/null 2>&1 &';
 
-export function repairPaths(stateDir: string): RepairPaths {
-  return {
-    resultFile: join(stateDir, "cassandra-repair.result"),
-    logFile: join(stateDir, "cassandra-repair.log"),
-    doneMarkerFile: join(stateDir, "cassandra-repair.done"),
-  };
-}
+export { repairPaths } from "../state/repair-files.js";
 
 export function newRunId(): string {
   return `nk-repair-${randomUUID()}`;
@@ -69,7 +61,7 @@ export function newRunId(): string {
 
 export function detachMode(setting: RemediationConfig["repairDetach"]): "systemd-run" | "background" {
   if (setting !== "auto") return setting;
-  return existsSync("/run/systemd/system") ? "systemd-run" : "background";
+  return systemdBooted() ? "systemd-run" : "background";
 }
 
 /** The argv that launches `command` detached. */
@@ -97,7 +89,7 @@ export async function launchRepair(
   paths: RepairPaths,
   config: Pick<RemediationConfig, "repairTimeoutMs" | "repairDetach">,
 ): Promise<{ ok: true } | { ok: false; error: string }> {
-  await rm(paths.resultFile, { force: true }).catch(() => undefined);
+  await removeRepairResult(paths);
   const result = await runner.run(repairLaunchArgv(command, runId, paths, config), {
     timeoutMs: LAUNCH_TIMEOUT_MS,
     reapGroup: false, // the whole point: the repair outlives the launcher
@@ -114,57 +106,27 @@ export async function observeRepair(
 ): Promise<RepairObservation | null> {
   if (repair.status !== "IN_PROGRESS" || repair.runId === null) return null;
   const runId = repair.runId;
-  const first = await readResult(paths.resultFile, runId);
-  if (first !== null) return { kind: "finished", exitCode: first, logTail: await logTail(paths.logFile) };
-  const alive = await processCarrying(runId);
+  const first = await readRepairResult(paths, runId);
+  if (first !== null) return { kind: "finished", exitCode: first, logTail: logTail(await repairLogEnd(paths)) };
+  const alive = await processWithArgument(runId);
   if (alive === true) return { kind: "running" };
   // The repair may have finished between the two looks.
-  const second = await readResult(paths.resultFile, runId);
-  if (second !== null) return { kind: "finished", exitCode: second, logTail: await logTail(paths.logFile) };
+  const second = await readRepairResult(paths, runId);
+  if (second !== null) return { kind: "finished", exitCode: second, logTail: logTail(await repairLogEnd(paths)) };
   // On the boot clock (effects/clock.ts): unknown (another boot, a start in the future) is past any grace.
   const sinceStart = repair.startedAt !== null ? elapsedMs({ wallMs: Date.parse(repair.startedAt), boot: repair.startedBoot }, now) : null;
   if (sinceStart !== null) {
     if (sinceStart < REPAIR_LAUNCH_GRACE_MS) return { kind: "running" };
     if (alive === null && sinceStart < config.repairTimeoutMs + NO_PROC_SLACK_MS) return { kind: "running" };
   }
-  return { kind: "vanished", logTail: await logTail(paths.logFile) };
+  return { kind: "vanished", logTail: logTail(await repairLogEnd(paths)) };
 }
 
-async function readResult(file: string, runId: string): Promise<number | null> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch {
-    return null;
-  }
-  const match = /^(\S+) (\d{1,3})\s*$/.exec(text);
-  if (!match || match[1] !== runId) return null;
-  return Number(match[2]);
-}
-
-/** true: a process has `runId` among its arguments; false: none; null: cannot tell (no /proc). */
-async function processCarrying(runId: string): Promise<boolean | null> {
-  return anyProcess(async (pid) => (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0").includes(runId));
-}
-
-/** The last lines of the repair log, one printable line of at most 300 characters. */
-export async function logTail(file: string): Promise<string> {
-  try {
-    const handle = await open(file, "r");
-    try {
-      const { size } = await handle.stat();
-      const length = Math.min(size, 2048);
-      const buffer = Buffer.alloc(length);
-      await handle.read(buffer, 0, length, size - length);
-      const lines = buffer.toString("utf8").split("\n").map((l) => printable(l).trim()).filter(Boolean);
-      const tail = lines.slice(-3).join(" | ");
-      return tail.length > 300 ? `…${tail.slice(-300)}` : tail;
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return "";
-  }
+/** The last lines of the repair log's end, as one printable line of at most 300 characters. */
+export function logTail(text: string): string {
+  const lines = text.split("\n").map((l) => printable(l).trim()).filter(Boolean);
+  const tail = lines.slice(-3).join(" | ");
+  return tail.length > 300 ? `…${tail.slice(-300)}` : tail;
 }
 
 /** A failed run in one line: timeout, missing command, signal or exit code with the last stderr line. */

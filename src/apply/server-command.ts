@@ -5,14 +5,13 @@
  * state's in-flight record as soon as it runs, so that a nodekeeper killed
  * meanwhile leaves the next cycle something to wait for (settleInterrupted).
  */
-import { appendFile, open, rename, stat } from "node:fs/promises";
-import { join } from "node:path";
 import { elapsedMs } from "../effects/clock.js";
 import type { Clock, Moment } from "../effects/clock.js";
 import { killProcessGroup, processGroupAlive } from "../effects/process.js";
 import type { ProcessRunner } from "../effects/process.js";
 import type { ApplyState } from "../state/apply-state.js";
 import type { StateFile } from "../state/store.js";
+import { commandOutput, openCommandLog } from "../state/server-commands-log.js";
 import type { ActionResult, PlannedAction, StateEvent } from "./plan/types.js";
 import { describeRun } from "./repair.js";
 
@@ -57,7 +56,7 @@ export async function runServerCommand(
   await pgidWrite;
   const ok = run.exitCode === 0 && !run.timedOut;
   // The error names the command's last line of output, as with a pipe.
-  const output = log.ok && !ok ? { ...run, stderr: await readFrom(log.file, log.offset) } : run;
+  const output = log.ok && !ok ? { ...run, stderr: await commandOutput(log.file, log.offset) } : run;
   const where = log.ok ? ` (output in ${log.file})` : "";
   const result = { action, ok, error: ok ? null : `${action.argv.join(" ")} ${describeRun(output, timeoutMs)}${where}` };
   return { result, state: current };
@@ -108,45 +107,4 @@ export async function settleInterrupted(
     });
   }
   return notes;
-}
-
-/** The log file of the server start and stop commands, in the state folder. */
-export const SERVER_COMMAND_LOG = "server-commands.log";
-/** Above this the log is moved to `.1` (one old copy kept): 1 MiB. */
-const COMMAND_LOG_MAX_BYTES = 1024 * 1024;
-
-/** Appends a header line for the command about to run; the command's output follows it. */
-async function openCommandLog(
-  stateDir: string,
-  action: { readonly kind: string; readonly argv: readonly string[] },
-  now: number,
-): Promise<{ ok: true; file: string; offset: number } | { ok: false }> {
-  const file = join(stateDir, SERVER_COMMAND_LOG);
-  try {
-    const size = await stat(file).then((s) => s.size, () => 0);
-    if (size > COMMAND_LOG_MAX_BYTES) await rename(file, `${file}.1`);
-    await appendFile(file, `--- ${new Date(now).toISOString()} ${action.kind}: ${action.argv.join(" ")}\n`, { mode: 0o640 });
-    return { ok: true, file, offset: (await stat(file)).size };
-  } catch {
-    // The command still runs (its output then goes to a pipe): a full disk must not stop a server start.
-    return { ok: false };
-  }
-}
-
-/** What a command wrote to its log, from `offset` on: the last 2 KiB at most; "" when unreadable. */
-async function readFrom(file: string, offset: number): Promise<string> {
-  try {
-    const handle = await open(file, "r");
-    try {
-      const { size } = await handle.stat();
-      const start = Math.max(offset, size - 2048);
-      const buffer = Buffer.alloc(Math.max(0, size - start));
-      await handle.read(buffer, 0, buffer.length, start);
-      return buffer.toString("utf8");
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return "";
-  }
 }

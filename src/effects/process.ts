@@ -6,7 +6,7 @@
  * script such as `cassandra-nodetool.sh` that starts a JVM must not leave the JVM
  * behind. `run` never throws: a missing command, a timeout or a crash is data.
  */
-import { closeSync, constants, openSync } from "node:fs";
+import { closeSync, constants, existsSync, openSync } from "node:fs";
 import { access, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -252,6 +252,19 @@ export async function anyProcess(test: (pid: string) => Promise<boolean>): Promi
     }
   }
   return false;
+}
+
+/** true: a process of this machine has `arg` among its arguments (/proc/PID/cmdline); false: none; null: cannot tell (no /proc). */
+export function processWithArgument(arg: string): Promise<boolean | null> {
+  return anyProcess(async (pid) => (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0").includes(arg));
+}
+
+/**
+ * Whether systemd is the init system of this boot: sd_booted(3) tests for the
+ * folder /run/systemd/system, which systemd creates early at boot.
+ */
+export function systemdBooted(): boolean {
+  return existsSync("/run/systemd/system");
 }
 
 /** SIGKILL to a whole process group (a command left running by a killed nodekeeper). */

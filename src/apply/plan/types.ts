@@ -9,6 +9,10 @@ import type { RepairState } from "../../contract/report.js";
 import type { BootStamp } from "../../effects/clock.js";
 import type { ApplyState, Pending } from "../../state/apply-state.js";
 import type { RemediationConfig } from "../../config/remediation.js";
+import type { RepairPaths } from "../../state/repair-files.js";
+
+/** The repair's files in the state folder (src/state/repair-files.ts). */
+export type { RepairPaths };
 
 export interface ApplyFacts {
   /**
@@ -42,12 +46,6 @@ export type RepairObservation =
   /** Neither a result nor a process: killed, or the node restarted. */
   | { readonly kind: "vanished"; readonly logTail: string };
 
-export interface RepairPaths {
-  readonly resultFile: string;
-  readonly logFile: string;
-  /** The operator creates this file after a successful repair by hand. */
-  readonly doneMarkerFile: string;
-}
 
 export interface CycleMode {
   readonly dryRun: boolean;
