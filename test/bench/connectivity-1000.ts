@@ -31,8 +31,8 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { ConnectivityConfigSchema, type ConnectivityConfig, type Peer } from "../../src/config/connectivity.js";
 import { probeConnectivity } from "../../src/probes/connectivity/probe.js";
-import { startPeerServers } from "../connectivity/fixtures/harness.js";
-import type { ListenerSpec } from "../connectivity/fixtures/peer-servers.js";
+import { startPeerServers } from "../probes/connectivity/fixtures/harness.js";
+import type { ListenerSpec } from "../probes/connectivity/fixtures/peer-servers.js";
 
 export interface BenchResult {
   name: string;

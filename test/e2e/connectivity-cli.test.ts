@@ -10,7 +10,7 @@
  * `hostPort`, `serverPort`, `cassandraPorts`), and nothing in the
  * configuration names another address (no `cassandraAddress`, `nodeIp` and
  * the local server on 127.0.0.1, no Mission Control). The listeners are the
- * connectivity tests' own (test/connectivity/fixtures): the healthy peer's
+ * connectivity tests' own (test/probes/connectivity/fixtures): the healthy peer's
  * HTTPS server answers `RUNNING` after 50 ms with a certificate of the test CA
  * (`connectivity.caFile`), the refusing peer's port was bound and closed, and
  * the silent peer is a listener whose accept queue is full, so the kernel
@@ -24,13 +24,13 @@ import type { StatusView } from "../../src/commands/status.js";
 import { HealthReportSchema } from "../../src/contract/report.js";
 import { makeTestPki, type TestPki } from "../helpers/tls.js";
 import { makeNodeFixture } from "../helpers/node-fixture.js";
-import { refusedPort, startPeerServers, startSilentListener, type PeerServers, type SilentListener } from "../connectivity/fixtures/harness.js";
-import type { ListenerSpec } from "../connectivity/fixtures/peer-servers.js";
+import { refusedPort, startPeerServers, startSilentListener, type PeerServers, type SilentListener } from "../probes/connectivity/fixtures/harness.js";
+import type { ListenerSpec } from "../probes/connectivity/fixtures/peer-servers.js";
 import { json, runNodekeeper } from "./peers.js";
 
 type StatusJson = Omit<StatusView, "snapshot">;
 
-// Addresses no other test uses (test/connectivity, which may run at the same time, has 127.0.0.2–8): no
+// Addresses no other test uses (test/probes/connectivity, which may run at the same time, has 127.0.0.2–8): no
 // other listener can take the refusing peer's closed port, nor answer in the silent peer's place.
 // The test CA's server certificate covers 127.0.0.1–9; the two bad peers never get as far as TLS.
 const HEALTHY = "127.0.0.9";

@@ -9,11 +9,11 @@ import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ConnectivityConfigSchema, type ConnectivityConfig, type Peer } from "../../src/config/connectivity.js";
-import { probeConnectivity, toConnectivityMetric, type PeerConnectivity } from "../../src/probes/connectivity/probe.js";
-import { connectivityStatus, toPeerTableRows } from "../../src/probes/connectivity/status.js";
-import { ConnectivityMetricSchema } from "../../src/contract/report.js";
-import { makeTestPki, type TestPki } from "../helpers/tls.js";
+import { ConnectivityConfigSchema, type ConnectivityConfig, type Peer } from "../../../src/config/connectivity.js";
+import { probeConnectivity, toConnectivityMetric, type PeerConnectivity } from "../../../src/probes/connectivity/probe.js";
+import { connectivityStatus, toPeerTableRows } from "../../../src/probes/connectivity/status.js";
+import { ConnectivityMetricSchema } from "../../../src/contract/report.js";
+import { makeTestPki, type TestPki } from "../../helpers/tls.js";
 import {
   ipv6Available,
   openResources,
