@@ -11,6 +11,7 @@ import { runCli } from "../helpers/cli.js";
 import { instructionsFor } from "../mission-control/server.js";
 import { makeToken, writeTokenFile } from "../mission-control/support.js";
 import { loopbackWorld } from "./world.js";
+import { tempDir } from "../helpers/temp.js";
 
 /** 200 KB behind a colour change, a window-title OSC, a bidi override and 8-bit CSI. */
 const HOSTILE = `\x1b[31m\x1b]0;pwned\x07${"A".repeat(200_000)}\u202e\u009b2J\x1b[0m\r\nforged log line`;
@@ -70,28 +71,23 @@ test("hostile answer text (escape sequences, 200 KB) reaches no stdout, status, 
   assert.match(instructions, /\[\+\d+ chars\]/, "the cut is said");
 });
 
-test("audit: the size bound holds exactly, even for a line bigger than the bound", async () => {
+test("audit: the size bound holds exactly, even for a line bigger than the bound", async (t) => {
   const { appendAudit } = await import("../../src/mission-control/audit.js");
-  const { mkdtempSync, rmSync, statSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
-  const dir = mkdtempSync(join(tmpdir(), "nk-audit-"));
-  try {
-    const maxBytes = 64 * 1024;
-    for (let i = 0; i < 12; i++) {
-      // Many small strings: each under the per-string cap, together well over the bound.
-      const record = { type: "exchange", at: new Date().toISOString(), reportId: `r${i}`, parts: Array.from({ length: 40 }, () => "B".repeat(3000)) };
-      const written = await appendAudit(dir, record, { limits: { maxBytes, keep: 2 } });
-      assert.ok(written.ok, written.ok ? "" : written.reason);
-      const small = await appendAudit(dir, { type: "state", at: new Date().toISOString(), note: "x".repeat(20_000 + i * 1000) }, { limits: { maxBytes, keep: 2 } });
-      assert.ok(small.ok);
-      for (const name of readdirSync(dir)) {
-        const size = statSync(join(dir, name)).size;
-        assert.ok(size <= maxBytes, `${name} is ${size} bytes, over the ${maxBytes}-byte bound`);
-      }
+  const { statSync } = await import("node:fs");
+  const dir = tempDir(t, "nk-audit-");
+  const maxBytes = 64 * 1024;
+  for (let i = 0; i < 12; i++) {
+    // Many small strings: each under the per-string cap, together well over the bound.
+    const record = { type: "exchange", at: new Date().toISOString(), reportId: `r${i}`, parts: Array.from({ length: 40 }, () => "B".repeat(3000)) };
+    const written = await appendAudit(dir, record, { limits: { maxBytes, keep: 2 } });
+    assert.ok(written.ok, written.ok ? "" : written.reason);
+    const small = await appendAudit(dir, { type: "state", at: new Date().toISOString(), note: "x".repeat(20_000 + i * 1000) }, { limits: { maxBytes, keep: 2 } });
+    assert.ok(small.ok);
+    for (const name of readdirSync(dir)) {
+      const size = statSync(join(dir, name)).size;
+      assert.ok(size <= maxBytes, `${name} is ${size} bytes, over the ${maxBytes}-byte bound`);
     }
-    const lines = readdirSync(dir).flatMap((name) => readFileSync(join(dir, name), "utf8").trim().split("\n")).map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.ok(lines.some((l) => typeof l["omitted"] === "string"), "an oversized line is replaced by a record saying so");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
+  const lines = readdirSync(dir).flatMap((name) => readFileSync(join(dir, name), "utf8").trim().split("\n")).map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.ok(lines.some((l) => typeof l["omitted"] === "string"), "an oversized line is replaced by a record saying so");
 });

@@ -17,13 +17,13 @@
  * drops further SYNs, as a firewall that drops packets would.
  */
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { StatusView } from "../../src/commands/status.js";
 import { HealthReportSchema } from "../../src/contract/report.js";
 import { makeTestPki, type TestPki } from "../helpers/tls.js";
 import { makeNodeFixture } from "../helpers/node-fixture.js";
+import { suiteOwner } from "../helpers/temp.js";
 import { refusedPort, startPeerServers, startSilentListener, type PeerServers, type SilentListener } from "../probes/connectivity/fixtures/harness.js";
 import type { ListenerSpec } from "../probes/connectivity/fixtures/peer-servers.js";
 import { json, runNodekeeper } from "./peers.js";
@@ -44,10 +44,10 @@ const DEADLINE_MS = 10_000;
 /** Starting the CLI (node, module loading) on a busy two-core machine: generous, the probing itself is checked to the deadline in `status --json`. */
 const START_SLACK_MS = 10_000;
 
+const files = suiteOwner();
 let pki: TestPki;
 let servers: PeerServers | undefined;
 let silent: SilentListener | undefined;
-let nodeDir: string | undefined;
 let configFile: string;
 let env: Record<string, string>;
 
@@ -68,8 +68,7 @@ before(async () => {
     refusedPort(REFUSING),
   ]);
   const [server, host, native, storage] = servers.ports;
-  const node = makeNodeFixture();
-  nodeDir = node.dir;
+  const node = makeNodeFixture(files);
   env = node.env;
   configFile = node.config({
     nodeIp: "127.0.0.1",
@@ -92,8 +91,6 @@ before(async () => {
 
 after(async () => {
   await Promise.all([servers?.close(), silent?.close()]);
-  if (pki) rmSync(pki.dir, { recursive: true, force: true });
-  if (nodeDir) rmSync(nodeDir, { recursive: true, force: true });
 });
 
 const NOT_CONNECTED = { serverConnected: false, serverLatencyMs: null, hostConnected: false, hostLatencyMs: null, cassandraConnected: false, cassandraHints: null };

@@ -6,7 +6,6 @@
  * the overall deadline.
  */
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConnectivityConfigSchema, type ConnectivityConfig, type Peer } from "../../../src/config/connectivity.js";
@@ -98,8 +97,6 @@ before(async () => {
 
 after(async () => {
   await Promise.all([servers?.close(), silent?.close()]);
-  // makeTestPki() leaves its folder (keys included) behind; this process is done with it.
-  if (pki) rmSync(pki.dir, { recursive: true, force: true });
 });
 
 describe("three local peers: healthy (50 ms server), refusing, silent", () => {
