@@ -5,18 +5,16 @@
  * `reboot` a new boot id (see helpers.ts).
  */
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, test } from "node:test";
+import { beforeEach, test } from "node:test";
 import { elapsedMs } from "../../src/effects/clock.js";
 import { readApplyState } from "../../src/state/apply-state.js";
 import { instructions, makeWorld, nextReportId } from "./helpers.js";
 import type { World } from "./helpers.js";
+import { eachTest } from "../helpers/temp.js";
 
 let w: World;
-beforeEach(async () => {
-  w = await makeWorld({ config: { retryInitialDelayMs: 60_000, retryMaxDelayMs: 1_800_000 } });
-});
-afterEach(async () => {
-  await w.close();
+beforeEach(async (t) => {
+  w = await makeWorld(eachTest(t), { config: { retryInitialDelayMs: 60_000, retryMaxDelayMs: 1_800_000 } });
 });
 
 const MIN = 60_000;
@@ -48,7 +46,7 @@ test("a backward wall-clock step does not chain two answers two hours apart (the
   assert.deepEqual(third.done.map((a) => a.action), ["stop-server"]);
 });
 
-test("a forward wall-clock step between two answers a minute apart does not break the chain; a reboot does", async () => {
+test("a forward wall-clock step between two answers a minute apart does not break the chain; a reboot does", async (t) => {
   await w.cycle({ answer: on() });
   w.clock.advance(MIN);
   w.clock.stepWall(3 * HOUR);
@@ -56,16 +54,12 @@ test("a forward wall-clock step between two answers a minute apart does not brea
   assert.equal(second.state.failover.consecutiveOn, 2, "one minute passed by the boot clock");
   assert.deepEqual(second.done.map((a) => a.action), ["stop-server"]);
 
-  const other = await makeWorld();
-  try {
+  const other = await makeWorld(t);
     await other.cycle({ answer: on() });
     other.clock.reboot(MIN);
     const afterBoot = await other.cycle({ answer: on() });
     assert.equal(afterBoot.state.failover.consecutiveOn, 1, "across a reboot the chain breaks");
     assert.deepEqual(other.commands(), []);
-  } finally {
-    await other.close();
-  }
 });
 
 test("the stop gate: an episode whose last answer is old by the boot clock does not stop, even after the wall clock is set back", async () => {
@@ -116,7 +110,7 @@ test("retry back-off runs on the boot clock: a forward wall step does not hasten
   assert.deepEqual(due.done.map((a) => a.action), ["stop-server"], "70 s after the failure by the boot clock: due");
 });
 
-test("downtime inference: a forward wall-clock step during a failover launches no repair; a reboot does mark Cassandra as down", async () => {
+test("downtime inference: a forward wall-clock step during a failover launches no repair; a reboot does mark Cassandra as down", async (t) => {
   await w.cycle({ answer: on() });
   w.clock.advance(MIN);
   await w.cycle({ answer: on() }); // stopped
@@ -130,8 +124,7 @@ test("downtime inference: a forward wall-clock step during a failover launches n
   assert.equal(after.state.repair.status, "NOT_REQUIRED", after.state.repair.reason);
   assert.deepEqual(w.commands(), ["systemctl stop dynatrace-server", "systemctl start dynatrace-server"], "no repair");
 
-  const other = await makeWorld();
-  try {
+  const other = await makeWorld(t);
     await other.cycle({ answer: on() });
     other.clock.advance(MIN);
     await other.cycle({ answer: on() });
@@ -141,7 +134,4 @@ test("downtime inference: a forward wall-clock step during a failover launches n
     assert.match(rebooted.state.failover.episode?.cassandraDownReason ?? "", /the node restarted during the failover/);
     const { state } = await readApplyState(other.stateDir, other.clock);
     assert.equal(state.failover.episode?.cassandraWasDown, true);
-  } finally {
-    await other.close();
-  }
 });

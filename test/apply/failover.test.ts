@@ -1,19 +1,17 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, test } from "node:test";
+import { beforeEach, test } from "node:test";
 import { explainApplyState } from "../../src/apply/explain.js";
 import type { ApplyOutcome } from "../../src/apply/execute.js";
 import { phaRepairStatusFor, readApplyState } from "../../src/state/apply-state.js";
 import { auditedActions, DOWN, instructions, makeWorld, nextReportId } from "./helpers.js";
 import type { World } from "./helpers.js";
+import { eachTest } from "../helpers/temp.js";
 
 let w: World;
-beforeEach(async () => {
-  w = await makeWorld();
-});
-afterEach(async () => {
-  await w.close();
+beforeEach(async (t) => {
+  w = await makeWorld(eachTest(t));
 });
 
 const MIN = 60_000;
@@ -248,7 +246,7 @@ test("nodekeeper not running for a long time during the failover counts as Cassa
   assert.match(back.state.repair.reason, /nodekeeper did not run for 45 min during the failover/);
 });
 
-test("a failover that ends before the server was ever stopped starts nothing; a server stopped by someone else is left alone", async () => {
+test("a failover that ends before the server was ever stopped starts nothing; a server stopped by someone else is left alone", async (t) => {
   w.setExit("systemctl", 1);
   await w.cycle({ answer: on() });
   w.clock.advance(MIN);
@@ -261,15 +259,11 @@ test("a failover that ends before the server was ever stopped starts nothing; a 
   assert.deepEqual(end.done.map((a) => a.action), ["start-server"]);
 
   // A fresh node sees the server down with no failover of its own: nothing to start.
-  const other = await makeWorld();
-  try {
+  const other = await makeWorld(t);
     await other.cycle({ answer: off(), facts: { serverRunning: false, serverDown: DOWN } });
     other.clock.advance(MIN);
     await other.cycle({ answer: off(), facts: { serverRunning: false, serverDown: DOWN } });
     assert.deepEqual(other.commands(), []);
-  } finally {
-    await other.close();
-  }
 });
 
 /** Cassandra down during a failover, the failover ends: the cycle that launches the repair. */

@@ -4,12 +4,11 @@
  * command log and exit with a code read from a file), a server-API double on
  * 127.0.0.1 recording every request, a fake clock and an audit collector.
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RemediationConfigSchema } from "../../src/config/remediation.js";
 import type { RemediationConfig } from "../../src/config/remediation.js";
@@ -20,6 +19,7 @@ import type { BootStamp, Clock } from "../../src/effects/clock.js";
 import { createHttpClient } from "../../src/effects/http.js";
 import { createProcessRunner } from "../../src/effects/process.js";
 import type { Instructions } from "../../src/contract/answer.js";
+import { tempDir, type TempOwner } from "../helpers/temp.js";
 
 export const CLUSTER = "cluster-1";
 export const NODE = "node-1";
@@ -150,7 +150,6 @@ export interface World {
   cycle(options?: { answer?: Instructions | null; raw?: { reportId: string; instructions: unknown }; reportId?: string; confirms?: boolean; facts?: Partial<ApplyFacts>; mode?: Partial<CycleMode>; nodeId?: string }): Promise<ApplyOutcome>;
   /** Waits (deadline 15 s) until the background repair has written its result. */
   waitForRepairResult(): Promise<void>;
-  close(): Promise<void>;
 }
 
 let answerCounter = 0;
@@ -159,8 +158,9 @@ export function nextReportId(): string {
   return `00000000-0000-4000-8000-${String(answerCounter).padStart(12, "0")}`;
 }
 
-export async function makeWorld(options: { config?: Partial<RemediationConfig>; tls?: { cert: string; key: string; caFile: string } } = {}): Promise<World> {
-  const dir = mkdtempSync(join(tmpdir(), "nk-apply-"));
+/** The world's folder is removed, and its API double closed, when `owner` (the test's `t`) ends. */
+export async function makeWorld(owner: TempOwner, options: { config?: Partial<RemediationConfig>; tls?: { cert: string; key: string; caFile: string } } = {}): Promise<World> {
+  const dir = tempDir(owner, "nk-apply-");
   const stateDir = join(dir, "state");
   const commandLog = join(dir, "commands.log");
   const systemctl = join(dir, "systemctl");
@@ -188,6 +188,7 @@ export async function makeWorld(options: { config?: Partial<RemediationConfig>; 
   chmodSync(repair, 0o755);
 
   const api = await startApiDouble(options.tls);
+  owner.after(() => api.close());
   const clock = new FakeClock();
   const audit: Array<Record<string, unknown>> = [];
   const runner = createProcessRunner();
@@ -224,10 +225,6 @@ export async function makeWorld(options: { config?: Partial<RemediationConfig>; 
         if (Date.now() > deadline) throw new Error("the background repair left no result within 15 s");
         await new Promise((r) => setTimeout(r, 20));
       }
-    },
-    async close() {
-      await api.close();
-      rmSync(dir, { recursive: true, force: true });
     },
   };
   return world;

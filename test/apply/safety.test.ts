@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, test } from "node:test";
+import { beforeEach, test } from "node:test";
 import { applyCycle } from "../../src/apply/execute.js";
 import { readApplyState } from "../../src/state/apply-state.js";
 import { explainApplyState } from "../../src/apply/explain.js";
@@ -10,13 +10,11 @@ import { createProcessRunner } from "../../src/effects/process.js";
 import type { Instructions } from "../../src/contract/answer.js";
 import { auditedActions, CLUSTER, healthyFacts, instructions, makeWorld, nextReportId } from "./helpers.js";
 import type { World } from "./helpers.js";
+import { eachTest } from "../helpers/temp.js";
 
 let w: World;
-beforeEach(async () => {
-  w = await makeWorld();
-});
-afterEach(async () => {
-  await w.close();
+beforeEach(async (t) => {
+  w = await makeWorld(eachTest(t));
 });
 
 const MIN = 60_000;

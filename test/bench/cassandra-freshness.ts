@@ -11,11 +11,9 @@
  * the time-based freshness is measured as it would be on a node. A repair starts after cycle 50 and ends after
  * cycle 70 (the samples switch to a running validation and sessions).
  */
-import { rmSync } from "node:fs";
-import { join } from "node:path";
 import { CassandraConfigSchema } from "../../src/config/cassandra.js";
 import { probeCassandra, type FactName } from "../../src/cassandra/probe.js";
-import { tempDir } from "../helpers/cli.js";
+import { atExit, tempDir } from "../helpers/temp.js";
 import { FakeClock, ScriptedRunner, fixture, type Script } from "../cassandra/support.js";
 import type { BenchResult } from "./connectivity-1000.js";
 
@@ -52,44 +50,40 @@ const TARGETS: Partial<Record<FactName | "status", { ms: number; text: string }>
 };
 
 export async function run(): Promise<BenchResult[]> {
-  const stateDir = tempDir("nk-bench-cassandra-");
-  try {
-    const clock = new FakeClock(Date.UTC(2024, 5, 19, 12, 0, 0));
-    const runner = new ScriptedRunner(IDLE);
-    const config = CassandraConfigSchema.parse({ nodetool: ["nodetool"], lowPriority: false });
-    const runs: number[] = [];
-    const maxAge = new Map<string, number>([["status", 0]]);
-    const states: string[] = [];
-    for (let cycle = 1; cycle <= CYCLES; cycle++) {
-      runner.script = cycle > 50 && cycle <= 70 ? REPAIRING : IDLE;
-      const r = await probeCassandra({ runner, clock, env: {} }, { config, stateDir, fresh: false, peers: [], deadlineMs: 60_000 });
-      runs.push(r.nodetoolRuns);
-      states.push(r.repairState);
-      // From the second cycle on: the first reads everything (age 0).
-      for (const f of r.facts) if (f.ageMs !== null) maxAge.set(f.name, Math.max(maxAge.get(f.name) ?? 0, f.ageMs));
-      clock.advance(MINUTE);
-    }
-    const after = runs.slice(1);
-    const windows = after.map((_, i) => after.slice(i, i + 10)).filter((w) => w.length === 10).map((w) => w.reduce((a, b) => a + b, 0));
-    const worst = Math.max(...windows);
-    const average = after.reduce((a, b) => a + b, 0) / after.length;
-    const startSeen = states.slice(50).findIndex((s) => s === "RUNNING") + 1; // cycles after the start
-    const endSeen = states.slice(70).findIndex((s) => s !== "RUNNING") + 1;
-    const rows: BenchResult[] = [
-      { name: "cassandra: nodetool runs, first cycle (fresh state)", value: runs[0] ?? 0, unit: "runs", target: "≤ 9", ok: (runs[0] ?? 99) <= 9 },
-      { name: `cassandra: nodetool runs per cycle, cycles 2-${CYCLES}`, value: Math.round(average * 100) / 100, unit: "runs", reference: `worst 10-cycle window ${worst} runs`, target: "≤ 2.5 (≤ 25 / 10)", ok: worst <= 25 },
-      { name: "cassandra: repair start seen RUNNING after", value: startSeen, unit: "cycles", target: "≤ 2", ok: startSeen >= 1 && startSeen <= 2 },
-      { name: "cassandra: repair end seen IDLE after", value: endSeen, unit: "cycles", target: "≤ 2", ok: endSeen >= 1 && endSeen <= 2 },
-    ];
-    for (const [name, ms] of maxAge) {
-      const target = TARGETS[name as FactName | "status"];
-      rows.push({
-        name: `cassandra: max age in the report, ${name}`, value: Math.round(ms / 1000), unit: "s",
-        ...(target ? { target: target.text, ok: ms <= target.ms } : { reference: "supplementary, no target" }),
-      });
-    }
-    return rows;
-  } finally {
-    rmSync(join(stateDir), { recursive: true, force: true });
+  const stateDir = tempDir(atExit, "nk-bench-cassandra-");
+  const clock = new FakeClock(Date.UTC(2024, 5, 19, 12, 0, 0));
+  const runner = new ScriptedRunner(IDLE);
+  const config = CassandraConfigSchema.parse({ nodetool: ["nodetool"], lowPriority: false });
+  const runs: number[] = [];
+  const maxAge = new Map<string, number>([["status", 0]]);
+  const states: string[] = [];
+  for (let cycle = 1; cycle <= CYCLES; cycle++) {
+    runner.script = cycle > 50 && cycle <= 70 ? REPAIRING : IDLE;
+    const r = await probeCassandra({ runner, clock, env: {} }, { config, stateDir, fresh: false, peers: [], deadlineMs: 60_000 });
+    runs.push(r.nodetoolRuns);
+    states.push(r.repairState);
+    // From the second cycle on: the first reads everything (age 0).
+    for (const f of r.facts) if (f.ageMs !== null) maxAge.set(f.name, Math.max(maxAge.get(f.name) ?? 0, f.ageMs));
+    clock.advance(MINUTE);
   }
+  const after = runs.slice(1);
+  const windows = after.map((_, i) => after.slice(i, i + 10)).filter((w) => w.length === 10).map((w) => w.reduce((a, b) => a + b, 0));
+  const worst = Math.max(...windows);
+  const average = after.reduce((a, b) => a + b, 0) / after.length;
+  const startSeen = states.slice(50).findIndex((s) => s === "RUNNING") + 1; // cycles after the start
+  const endSeen = states.slice(70).findIndex((s) => s !== "RUNNING") + 1;
+  const rows: BenchResult[] = [
+    { name: "cassandra: nodetool runs, first cycle (fresh state)", value: runs[0] ?? 0, unit: "runs", target: "≤ 9", ok: (runs[0] ?? 99) <= 9 },
+    { name: `cassandra: nodetool runs per cycle, cycles 2-${CYCLES}`, value: Math.round(average * 100) / 100, unit: "runs", reference: `worst 10-cycle window ${worst} runs`, target: "≤ 2.5 (≤ 25 / 10)", ok: worst <= 25 },
+    { name: "cassandra: repair start seen RUNNING after", value: startSeen, unit: "cycles", target: "≤ 2", ok: startSeen >= 1 && startSeen <= 2 },
+    { name: "cassandra: repair end seen IDLE after", value: endSeen, unit: "cycles", target: "≤ 2", ok: endSeen >= 1 && endSeen <= 2 },
+  ];
+  for (const [name, ms] of maxAge) {
+    const target = TARGETS[name as FactName | "status"];
+    rows.push({
+      name: `cassandra: max age in the report, ${name}`, value: Math.round(ms / 1000), unit: "s",
+      ...(target ? { target: target.text, ok: ms <= target.ms } : { reference: "supplementary, no target" }),
+    });
+  }
+  return rows;
 }

@@ -22,17 +22,17 @@
  * Env: NK_BENCH_PEERS (1000), NK_BENCH_ROUNDS (3), NK_BENCH_SAMPLES (3).
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { connect as netConnect } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tlsConnect, createSecureContext, type SecureContext } from "node:tls";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { ConnectivityConfigSchema, type ConnectivityConfig, type Peer } from "../../src/config/connectivity.js";
 import { probeConnectivity } from "../../src/probes/connectivity/probe.js";
-import { startPeerServers } from "../connectivity/fixtures/harness.js";
-import type { ListenerSpec } from "../connectivity/fixtures/peer-servers.js";
+import { startPeerServers } from "../probes/connectivity/fixtures/harness.js";
+import type { ListenerSpec } from "../probes/connectivity/fixtures/peer-servers.js";
+import { atExit, tempDir } from "../helpers/temp.js";
 
 export interface BenchResult {
   name: string;
@@ -73,9 +73,9 @@ interface BenchPki {
   readonly certFiles: string[];
 }
 
-/** A throw-away CA and one certificate per group of addresses; keys live in a temp folder removed at the end. */
+/** A throw-away CA and one certificate per group of addresses; keys live in a temp folder removed when the process exits. */
 async function makePki(addresses: readonly string[]): Promise<BenchPki> {
-  const dir = mkdtempSync(join(tmpdir(), "nk-bench-pki-"));
+  const dir = tempDir(atExit, "nk-bench-pki-");
   await openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
     "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=nk-bench-ca",
     "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"], dir);
@@ -276,7 +276,6 @@ export async function run(): Promise<BenchResult[]> {
     ];
   } finally {
     await servers.close();
-    rmSync(pki.dir, { recursive: true, force: true });
   }
 }
 

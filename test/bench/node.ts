@@ -7,7 +7,9 @@
  */
 import { appendFileSync, copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, pathWith, tempDir, writeConfig, writeScript } from "../helpers/cli.js";
+import { ROOT, pathWith, writeConfig, writeScript } from "../helpers/cli.js";
+import { writeFakeNodetool41 } from "../helpers/fake-nodetool-41.js";
+import { atExit, tempDir } from "../helpers/temp.js";
 
 export interface BenchNode {
   readonly dir: string;
@@ -16,10 +18,9 @@ export interface BenchNode {
   config(extra?: Record<string, unknown>): string;
 }
 
-const SAMPLES = join(ROOT, "test/fixtures/nodetool/4.1");
-
+/** The node's folder is removed when the benchmark process exits. */
 export function makeBenchNode(): BenchNode {
-  const dir = tempDir("nk-bench-");
+  const dir = tempDir(atExit, "nk-bench-");
   const bin = join(dir, "bin");
   mkdirSync(bin);
   mkdirSync(join(dir, "data"));
@@ -29,21 +30,7 @@ export function makeBenchNode(): BenchNode {
   appendFileSync(nodetoolLog, "");
   // A nodetool that answers like Cassandra 4.1 without a JVM: the benchmark
   // measures nodekeeper, not Java's start-up.
-  const nodetool = writeScript(bin, "nodetool", `#!/bin/sh
-echo "$*" >> ${nodetoolLog}
-case "$1" in
-  status) cat ${SAMPLES}/status-multidc-down.txt ;;
-  info) cat ${SAMPLES}/info-gossip-native-disabled.txt ;;
-  version) cat ${SAMPLES}/version.txt ;;
-  tpstats) cat ${SAMPLES}/tpstats-json-repair-validation-active.txt ;;
-  listpendinghints) cat ${SAMPLES}/listpendinghints-several.txt ;;
-  repair_admin) cat ${SAMPLES}/repair_admin-list-empty.txt ;;
-  netstats) cat ${SAMPLES}/netstats-idle.txt ;;
-  describecluster) cat ${SAMPLES}/describecluster-healthy-mixed-versions.txt ;;
-  compactionstats) cat ${SAMPLES}/compactionstats-idle.txt ;;
-  *) echo "nodetool: Found unexpected parameters: [$1]"; echo "See 'nodetool help' or 'nodetool help <command>'."; exit 1 ;;
-esac
-`);
+  const nodetool = writeFakeNodetool41(bin, nodetoolLog);
   const unitsDir = join(dir, "units");
   mkdirSync(unitsDir);
   for (const unit of ["dynatrace-server", "dynatrace-cassandra"]) {

@@ -19,11 +19,12 @@
  * delta so that "now" is the moment the samples describe.
  */
 import assert from "node:assert/strict";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { HealthReportSchema, type HealthReport } from "../../src/contract/report.js";
 import { makeNodeFixture } from "../helpers/node-fixture.js";
+import { suiteOwner } from "../helpers/temp.js";
 import {
   FAKE_NODETOOL, FIXTURES, RING_ADDRESSES, SCENARIOS, json, netnsSupport, nodetoolCalls, runNodekeeper, scenarioPeers,
   type FakeAnswer, type Version,
@@ -32,10 +33,7 @@ import {
 const NETNS = netnsSupport();
 const needsNetns = NETNS.ok ? {} : { skip: `no network namespace here (${NETNS.reason})` };
 
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const files = suiteOwner();
 
 const read = (path: string) => readFileSync(join(FIXTURES, path), "utf8");
 const two = (n: number, w = 2) => String(n).padStart(w, "0");
@@ -112,8 +110,7 @@ function plans(): Record<Version, VersionPlan> {
 }
 
 function node(version: Version) {
-  const fixture = makeNodeFixture();
-  dirs.push(fixture.dir);
+  const fixture = makeNodeFixture(files);
   const scenario = SCENARIOS[version];
   const peers = scenarioPeers(scenario);
   const log = join(fixture.dir, "nodetool.log");

@@ -24,7 +24,8 @@ import { parseTpStats } from "../../src/cassandra/parse/tpstats.js";
 import { parseVersion } from "../../src/cassandra/parse/version.js";
 import { probeCassandra } from "../../src/cassandra/probe.js";
 import { StatusSchema } from "../../src/contract/status.js";
-import { FIXTURES, FakeClock, ScriptedRunner, runResult, tempDir } from "./support.js";
+import { FIXTURES, FakeClock, ScriptedRunner, runResult } from "./support.js";
+import { tempDir } from "../helpers/temp.js";
 import { mulberry32 as rng } from "../helpers/random.js";
 
 const SEED = 0x5eed_c455; // fixed: a failure reproduces
@@ -185,10 +186,10 @@ describe(`fuzz: ${PER_PARSER} seeded inputs per parser (seed 0x${SEED.toString(1
     }
   });
 
-  it("the probe on mutated outputs: a valid status every time, UNKNOWN always with a reason", async () => {
+  it("the probe on mutated outputs: a valid status every time, UNKNOWN always with a reason", async (t) => {
     const m = new Mutator(rng(SEED + 2));
     const config = CassandraConfigSchema.parse({ nodetool: ["nodetool"], maxRunsPerCycle: 10 });
-    const stateDir = tempDir();
+    const stateDir = tempDir(t);
     const clock = new FakeClock();
     const commands = ["status", "info", "version", "tpstats", "listpendinghints", "repair_admin", "netstats", "describecluster", "compactionstats"];
     const counts: Record<string, number> = {};

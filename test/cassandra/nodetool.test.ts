@@ -12,7 +12,8 @@ import { parseStatus } from "../../src/cassandra/parse/status.js";
 import { parseTpStats } from "../../src/cassandra/parse/tpstats.js";
 import { parseListPendingHints } from "../../src/cassandra/parse/listpendinghints.js";
 import { createProcessRunner } from "../../src/effects/process.js";
-import { fakeCommand, fixture, runResult, tempDir } from "./support.js";
+import { fakeCommand, fixture, runResult } from "./support.js";
+import { tempDir } from "../helpers/temp.js";
 import { waitGone } from "../helpers/proc.js";
 
 const runner = createProcessRunner();
@@ -26,8 +27,8 @@ const reasonOf = (o: NodetoolOutcome<unknown>): string => ("reason" in o ? o.rea
 
 
 describe("nodetool adapter (real process runner, fake nodetool)", () => {
-  it("serves a sample: ok, parsed, with a US locale appended to JAVA_TOOL_OPTIONS and its noise tolerated", async () => {
-    const log = join(tempDir(), "calls.log");
+  it("serves a sample: ok, parsed, with a US locale appended to JAVA_TOOL_OPTIONS and its noise tolerated", async (t) => {
+    const log = join(tempDir(t), "calls.log");
     const cmd = fakeCommand({ FAKE_NODETOOL_MAP: map({ status: "4.1/status-multidc-down.txt" }), FAKE_NODETOOL_LOG: log });
     const out = await runNodetool(runner, settings(cmd, { baseEnv: { JAVA_TOOL_OPTIONS: "-Xss1m" } }), ["status"], parseStatus);
     assert.equal(out.kind, "ok");
@@ -65,8 +66,8 @@ describe("nodetool adapter (real process runner, fake nodetool)", () => {
     assert.match(reasonOf(out), /nodetool listpendinghints is not supported by this Cassandra version/);
   });
 
-  it("timeout: the hung nodetool and its sleeping grandchild are both killed", async () => {
-    const pidfile = join(tempDir(), "pids");
+  it("timeout: the hung nodetool and its sleeping grandchild are both killed", async (t) => {
+    const pidfile = join(tempDir(t), "pids");
     const started = Date.now();
     // 3 s: room for a slow node start on a loaded CI machine before the pids are written.
     const out = await runNodetool(runner, settings(fakeCommand({ FAKE_NODETOOL_MODE: "hang", FAKE_NODETOOL_PIDFILE: pidfile }), { timeoutMs: 3_000 }), ["status"], parseStatus);

@@ -12,7 +12,10 @@ import { LOCK_FILE } from "../../src/state/nodetool-lock.js";
 import { CassandraConfigSchema, type CassandraConfig } from "../../src/config/cassandra.js";
 import { probeCassandra, type CassandraProbeResult } from "../../src/cassandra/probe.js";
 import { createProcessRunner } from "../../src/effects/process.js";
-import { FakeClock, ScriptedRunner, fakeCommand, fixture, tempDir, type Script } from "./support.js";
+import { FakeClock, ScriptedRunner, fakeCommand, fixture, type Script } from "./support.js";
+import { suiteOwner, tempDir } from "../helpers/temp.js";
+
+const files = suiteOwner();
 
 const LOCAL_41 = "7f50d0ba-ca6b-4aa7-86fe-0fa1aba9b4f6"; // 10.10.1.11 in 4.1/status-multidc-down.txt
 const LOCAL_311 = "76b20010-c318-4754-886c-400eff88a1e3"; // 10.10.1.11 in 3.11/status-multidc-down.txt
@@ -65,7 +68,7 @@ interface Setup {
 function setup(script: Script, cfg: CassandraConfig = config()): Setup {
   const runner = new ScriptedRunner(script, cfg.nodetool.length);
   const clock = new FakeClock();
-  const stateDir = tempDir();
+  const stateDir = tempDir(files);
   return {
     runner,
     clock,
@@ -196,12 +199,12 @@ describe("probe: failures", () => {
     assert.equal(r.peers[2]?.ringState, "DN");
   });
 
-  it("bootstrapping (3.11 status error) is ERROR 310; not installed is NOT_INSTALLED 300", async () => {
+  it("bootstrapping (3.11 status error) is ERROR 310; not installed is NOT_INSTALLED 300", async (t) => {
     const boot = await setup({ status: { exitCode: 1, stdout: fixture("3.11/status-bootstrapping-error.txt") } }).probe();
     assert.deepEqual([boot.health.status, boot.health.resultCode], ["ERROR", 310]);
     assert.match(boot.health.description, /^Cassandra is still starting or bootstrapping: Error: The node does not have system_traces yet/);
     const cfg = config({ nodetool: ["/nonexistent/cassandra-nodetool.sh"] });
-    const missing = await probeCassandra({ runner: createProcessRunner(), clock: new FakeClock() }, { config: cfg, stateDir: tempDir(), fresh: false, peers: PEERS, deadlineMs: 30_000 });
+    const missing = await probeCassandra({ runner: createProcessRunner(), clock: new FakeClock() }, { config: cfg, stateDir: tempDir(t), fresh: false, peers: PEERS, deadlineMs: 30_000 });
     assert.deepEqual([missing.health.status, missing.health.resultCode, missing.nodetoolRuns], ["NOT_INSTALLED", 300, 1]);
   });
 
@@ -218,15 +221,15 @@ describe("probe: failures", () => {
     assert.deepEqual([r.health.status, r.health.resultCode], ["UNKNOWN", 308]);
   });
 
-  it("never throws: a broken clock, a throwing runner, a damaged cache", async () => {
+  it("never throws: a broken clock, a throwing runner, a damaged cache", async (t) => {
     const badClock = { now: () => { throw new Error("clock broke"); }, monotonic: () => 0, boot: () => null, sleep: () => Promise.resolve() };
-    const r1 = await probeCassandra({ runner: new ScriptedRunner(cluster41), clock: badClock }, { config: config(), stateDir: tempDir(), fresh: false, peers: PEERS, deadlineMs: 30_000 });
+    const r1 = await probeCassandra({ runner: new ScriptedRunner(cluster41), clock: badClock }, { config: config(), stateDir: tempDir(t), fresh: false, peers: PEERS, deadlineMs: 30_000 });
     assert.deepEqual([r1.health.status, r1.health.resultCode], ["UNKNOWN", 309]);
     assert.match(r1.health.description, /clock broke/);
     assert.equal(r1.peers.length, 4);
 
     const throwing = { run: () => { throw new Error("spawn exploded"); }, killAll: () => undefined };
-    const r2 = await probeCassandra({ runner: throwing, clock: new FakeClock() }, { config: config(), stateDir: tempDir(), fresh: false, peers: PEERS, deadlineMs: 30_000 });
+    const r2 = await probeCassandra({ runner: throwing, clock: new FakeClock() }, { config: config(), stateDir: tempDir(t), fresh: false, peers: PEERS, deadlineMs: 30_000 });
     assert.deepEqual([r2.health.status, r2.health.resultCode], ["UNKNOWN", 306]);
 
     const s = setup(cluster41);
@@ -381,8 +384,8 @@ describe("probe: JVM budget", () => {
 });
 
 describe("probe through the fake nodetool (real processes)", () => {
-  it("unknown options fall back to what the version has: tpstats without -F json, repair_admin list without --all", async () => {
-    const dir = tempDir();
+  it("unknown options fall back to what the version has: tpstats without -F json, repair_admin list without --all", async (t) => {
+    const dir = tempDir(t);
     const log = join(dir, "calls.log");
     const unexpected = (params: string) => ({ stdoutText: `nodetool: Found unexpected parameters: [${params}]\nSee 'nodetool help' or 'nodetool help <command>'.\n`, exit: 1 });
     const cfg = config({
@@ -418,8 +421,8 @@ describe("probe through the fake nodetool (real processes)", () => {
     assert.equal(second.version, "4.0.14");
   });
 
-  it("a hung status is killed in time and reported as UNKNOWN 304", async () => {
-    const dir = tempDir();
+  it("a hung status is killed in time and reported as UNKNOWN 304", async (t) => {
+    const dir = tempDir(t);
     const cfg = config({ timeoutMs: 1_000, nodetool: fakeCommand({ FAKE_NODETOOL_MODE: "hang", FAKE_NODETOOL_PIDFILE: join(dir, "pids") }) });
     const started = Date.now();
     const r = await probeCassandra({ runner: createProcessRunner(), clock: new FakeClock() }, { config: cfg, stateDir: dir, fresh: false, peers: PEERS, deadlineMs: 30_000 });

@@ -1,6 +1,5 @@
 /** Shared pieces for the Cassandra tests: fixtures, a scripted runner, a fake clock. */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Clock } from "../../src/effects/clock.js";
@@ -17,18 +16,6 @@ export function fakeCommand(vars: Record<string, string>): string[] {
 
 export function fixture(path: string): string {
   return readFileSync(join(FIXTURES, path), "utf8");
-}
-
-const created: string[] = [];
-process.on("exit", () => {
-  for (const dir of created) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A fresh folder, removed when the test process exits. */
-export function tempDir(prefix = "nk-cassandra-"): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  created.push(dir);
-  return dir;
 }
 
 export function runResult(partial: Partial<RunResult>): RunResult {

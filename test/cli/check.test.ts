@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runCli } from "../helpers/cli.js";
@@ -15,8 +15,8 @@ function parse(stdout: string): { state: string; line: string } {
   return { state: / (OK|WARNING|CRITICAL|UNKNOWN) - /.exec(line)![1]!, line };
 }
 
-test("check components / directories / cluster: Nagios lines whose state matches the exit code", async () => {
-  const node = makeNodeFixture();
+test("check components / directories / cluster: Nagios lines whose state matches the exit code", async (t) => {
+  const node = makeNodeFixture(t);
   const data = join(node.dir, "data");
   mkdirSync(data);
   node.unit("web.service", RUNNING);
@@ -56,8 +56,7 @@ test("check: unknown area and a bad range exit 64", async () => {
 });
 
 test("check speaks Nagios: -w/-c are the thresholds before or after the area; the configuration is --config, NODEKEEPER_CONFIG or -c before the command", async (t) => {
-  const node = makeNodeFixture();
-  t.after(() => rmSync(node.dir, { recursive: true, force: true }));
+  const node = makeNodeFixture(t);
   const data = join(node.dir, "data");
   mkdirSync(data);
   // Free space is between 0 and 100 %: "101:" always alerts, "0:" never does. The
@@ -92,8 +91,7 @@ test("check speaks Nagios: -w/-c are the thresholds before or after the area; th
 });
 
 test("-c stays short for --config for the other commands, before or after the command (backward compatible)", async (t) => {
-  const node = makeNodeFixture();
-  t.after(() => rmSync(node.dir, { recursive: true, force: true }));
+  const node = makeNodeFixture(t);
   const file = node.config({ components: [], directories: [] });
   for (const args of [["-c", file, "config", "check"], ["config", "check", "-c", file], ["config", "check", "--config", file], ["--config", join(node.dir, "nope.json"), "config", "check", "-c", file]]) {
     const r = await runCli(args, { env: node.env });

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { runCli, tempDir, writeConfig } from "../helpers/cli.js";
+import { runCli, writeConfig } from "../helpers/cli.js";
+import { tempDir } from "../helpers/temp.js";
 
-test("a config with a typo and a wrong type exits 64 naming each key, without a stack trace", async () => {
-  const dir = tempDir();
+test("a config with a typo and a wrong type exits 64 naming each key, without a stack trace", async (t) => {
+  const dir = tempDir(t);
   const file = writeConfig(dir, {
     clusterID: "a",
     directories: [{ path: "/a" }, { path: "/b" }, { path: "/c", minFreePercent: "ten" }],
@@ -22,8 +23,8 @@ test("a config with a typo and a wrong type exits 64 naming each key, without a 
   }
 });
 
-test("NODEKEEPER_CONFIG names the file; invalid JSON and a missing file are one-line errors with exit 64", async () => {
-  const dir = tempDir();
+test("NODEKEEPER_CONFIG names the file; invalid JSON and a missing file are one-line errors with exit 64", async (t) => {
+  const dir = tempDir(t);
   const bad = join(dir, "bad.json");
   writeFileSync(bad, "{ \"nodeId\": ");
   let r = await runCli(["status"], { env: { NODEKEEPER_CONFIG: bad } });
@@ -34,8 +35,8 @@ test("NODEKEEPER_CONFIG names the file; invalid JSON and a missing file are one-
   assert.match(r.stderr, /cannot read the configuration: no such file/);
 });
 
-test("config check prints the effective configuration, relative paths resolved, secrets redacted", async () => {
-  const dir = tempDir();
+test("config check prints the effective configuration, relative paths resolved, secrets redacted", async (t) => {
+  const dir = tempDir(t);
   const file = writeConfig(dir, {
     clusterId: "c1",
     nodeId: "n1",
@@ -69,8 +70,7 @@ test("unknown command and bad option exit 64; --help and --version exit 0", asyn
 });
 
 test("config check rejects a confirmation window shorter than the cycle interval (remediation would never stop the server), naming both keys", async (t) => {
-  const dir = tempDir();
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   const short = writeConfig(dir, { remediation: { consecutiveAnswersWithinMs: 30_000 } }, "short.json");
   let r = await runCli(["--config", short, "config", "check"]);
   assert.equal(r.code, 64, r.stdout + r.stderr);

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { chmodSync, mkdirSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync } from "node:fs";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -62,8 +62,7 @@ test("diagnose: a group-readable token, an expired client certificate, an untrus
   const pki = makeTestPki();
   const mc = await startMissionControl({ cert: pki.serverFromOtherCa });
   t.after(() => mc.close());
-  const node = makeNodeFixture();
-  t.after(() => rmSync(node.dir, { recursive: true, force: true }));
+  const node = makeNodeFixture(t);
   mkdirSync(node.stateDir, { mode: 0o750 });
   node.unit("nodekeeper.timer", RUNNING);
   const token = makeToken();
@@ -101,8 +100,7 @@ test("diagnose --json: a healthy Mission Control accepts the token on an empty b
   // An empty body is never a report: Mission Control refuses it (422) after authenticating.
   const mc = await startMissionControl({ fallback: (req) => (req.headers["authorization"] === `Bearer ${token}` ? { status: 422, body: "not a report" } : { status: 401 }) });
   t.after(() => mc.close());
-  const node = makeNodeFixture();
-  t.after(() => rmSync(node.dir, { recursive: true, force: true }));
+  const node = makeNodeFixture(t);
   mkdirSync(node.stateDir, { mode: 0o750 });
   chmodSync(node.stateDir, 0o750);
   for (const unit of ["nodekeeper.service", "nodekeeper.timer", "nodekeeper-run.service"]) node.unit(unit, RUNNING);
@@ -142,8 +140,7 @@ test("diagnose --json: a healthy Mission Control accepts the token on an empty b
 });
 
 test("diagnose: a configuration that does not validate is one line per problem, exit 64", async (t) => {
-  const node = makeNodeFixture();
-  t.after(() => rmSync(node.dir, { recursive: true, force: true }));
+  const node = makeNodeFixture(t);
   const config = node.config({ missionControl: { url: "https://127.0.0.1:1", bogus: 1 } });
   const r = await runCli(["--config", config, "diagnose"], { env: node.env });
   assert.equal(r.code, 64, r.stdout + r.stderr);
@@ -156,8 +153,7 @@ test("diagnose: through the configured proxy: TLS is inspected inside the CONNEC
   const proxy = await startConnectProxy("127.0.0.3");
   t.after(() => mc.close());
   t.after(() => proxy.close());
-  const node = makeNodeFixture();
-  t.after(() => rmSync(node.dir, { recursive: true, force: true }));
+  const node = makeNodeFixture(t);
   mkdirSync(node.stateDir, { mode: 0o750 });
   const password = "proxy-secret-4711";
   const config = node.config({

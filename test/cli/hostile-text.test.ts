@@ -11,6 +11,7 @@ import { runCli } from "../helpers/cli.js";
 import { instructionsFor } from "../mission-control/server.js";
 import { makeToken, writeTokenFile } from "../mission-control/support.js";
 import { loopbackWorld } from "./world.js";
+import { tempDir } from "../helpers/temp.js";
 
 /** 200 KB behind a colour change, a window-title OSC, a bidi override and 8-bit CSI. */
 const HOSTILE = `\x1b[31m\x1b]0;pwned\x07${"A".repeat(200_000)}\u202e\u009b2J\x1b[0m\r\nforged log line`;
@@ -70,12 +71,10 @@ test("hostile answer text (escape sequences, 200 KB) reaches no stdout, status, 
   assert.match(instructions, /\[\+\d+ chars\]/, "the cut is said");
 });
 
-test("audit: the size bound holds exactly, even for a line bigger than the bound", async () => {
+test("audit: the size bound holds exactly, even for a line bigger than the bound", async (t) => {
   const { appendAudit } = await import("../../src/state/audit.js");
-  const { mkdtempSync, rmSync, statSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
-  const dir = mkdtempSync(join(tmpdir(), "nk-audit-"));
-  try {
+  const { statSync } = await import("node:fs");
+  const dir = tempDir(t, "nk-audit-");
     const maxBytes = 64 * 1024;
     for (let i = 0; i < 12; i++) {
       // Many small strings: each under the per-string cap, together well over the bound.
@@ -91,7 +90,4 @@ test("audit: the size bound holds exactly, even for a line bigger than the bound
     }
     const lines = readdirSync(dir).flatMap((name) => readFileSync(join(dir, name), "utf8").trim().split("\n")).map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.ok(lines.some((l) => typeof l["omitted"] === "string"), "an oversized line is replaced by a record saying so");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 });

@@ -8,7 +8,7 @@ import { BUILD_VERSION, NODE_STATUS_PATH, startServerApi } from "../helpers/serv
 test("legacy source (server.factsSource node-status): node facts from the one endpoint; maintenance mode shows in the report", async (t) => {
   const api = await startServerApi();
   t.after(() => api.close());
-  const node = makeNodeFixture();
+  const node = makeNodeFixture(t);
   const config = node.config({ nodeIp: "127.0.0.1", directories: [], server: { url: api.url, caFile: api.caFile, factsSource: "node-status" } });
   let r = await runCli(["--config", config, "report", "--dry-run"], { env: node.env });
   assert.equal(r.code, 0, r.stderr);
@@ -35,7 +35,7 @@ test("server API down: nodeState OFFLINE, serverState from the server's unit", a
   t.after(() => api.close());
   api.nodes = 503;
   api.configuration = 503;
-  const node = makeNodeFixture();
+  const node = makeNodeFixture(t);
   node.unit("dynatrace-server.service", FAILED);
   const config = node.config({ nodeIp: "127.0.0.1", directories: [], server: { url: api.url, caFile: api.caFile } });
   const r = await runCli(["--config", config, "report", "--dry-run"], { env: node.env });
@@ -51,7 +51,7 @@ test("documented Cluster API by default; facts it does not carry from configured
     "/custom/master": { node: { master: true } },
     "/custom/migration": "IN_PROGRESS",
   };
-  const node = makeNodeFixture();
+  const node = makeNodeFixture(t);
   node.unit("dynatrace-server.service", RUNNING);
   const config = node.config({
     nodeIp: "127.0.0.1", directories: [],

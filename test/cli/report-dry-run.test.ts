@@ -5,8 +5,8 @@ import { HealthReportSchema } from "../../src/contract/report.js";
 import { runCli } from "../helpers/cli.js";
 import { makeNodeFixture, RUNNING } from "../helpers/node-fixture.js";
 
-test("report --dry-run prints a contract-valid body with documented unknowns and no host name", async () => {
-  const node = makeNodeFixture();
+test("report --dry-run prints a contract-valid body with documented unknowns and no host name", async (t) => {
+  const node = makeNodeFixture(t);
   node.unit("dynatrace-server.service", RUNNING);
   const config = node.config({
     nodeIp: "127.0.0.1",
@@ -32,8 +32,8 @@ test("report --dry-run prints a contract-valid body with documented unknowns and
   assert.notEqual(JSON.parse(again.stdout).reportId, body.reportId);
 });
 
-test("report --dry-run without nodeIp uses an interface address, never a host name", async () => {
-  const node = makeNodeFixture();
+test("report --dry-run without nodeIp uses an interface address, never a host name", async (t) => {
+  const node = makeNodeFixture(t);
   const config = node.config({ directories: [] });
   const r = await runCli(["--config", config, "report", "--dry-run"], { env: node.env });
   assert.equal(r.code, 0, r.stderr);

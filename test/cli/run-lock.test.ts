@@ -12,7 +12,7 @@ import { runCli, writeScript } from "../helpers/cli.js";
 import { makeNodeFixture } from "../helpers/node-fixture.js";
 
 test("run: three cycles in a row without the lock and the watchdog is no longer fed, said in the log", async (t) => {
-  const node = makeNodeFixture();
+  const node = makeNodeFixture(t);
   const config = node.config({ nodeIp: "127.0.0.1", directories: [{ path: node.dir }], server: { url: "https://127.0.0.1:1" } });
   // Another live process holds the lock: a sleeping child, recorded with its real start time and boot id.
   const holder = spawn("sleep", ["120"], { stdio: "ignore" });

@@ -9,12 +9,13 @@ import { makeNodeFixture } from "../helpers/node-fixture.js";
 import { makeTestPki } from "../helpers/tls.js";
 import { startMissionControl } from "../mission-control/server.js";
 import { makeToken, writeTokenFile } from "../mission-control/support.js";
+import { tempDir } from "../helpers/temp.js";
 
 test("run: cycles on its interval; SIGTERM mid-send lets the send finish, writes the state, exits 0; systemd is notified", async (t) => {
   const pki = makeTestPki();
   const mc = await startMissionControl();
   t.after(() => mc.close());
-  const node = makeNodeFixture();
+  const node = makeNodeFixture(t);
   const notifyLog = join(node.dir, "notify.log");
   writeScript(node.binDir, "systemd-notify", `#!/bin/sh\necho "$*" >> ${notifyLog}\n`);
   const textfileDir = join(node.dir, "textfile");
@@ -65,10 +66,8 @@ test("run: a bad --interval is a usage error (64)", async () => {
 });
 
 test("run: --interval is bounded to 1s-1h (a month overflowed setTimeout: cycles back to back), and must not outlast the confirmation window", async (t) => {
-  const { runCli, tempDir, writeConfig } = await import("../helpers/cli.js");
-  const { rmSync } = await import("node:fs");
-  const dir = tempDir();
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const { runCli, writeConfig } = await import("../helpers/cli.js");
+  const dir = tempDir(t);
   const bounded = writeConfig(dir, { stateDir: "state", components: [], directories: [] }, "bounded.json");
   for (const interval of ["720h", "2h", "500ms"]) {
     const r = await runCli(["--config", bounded, "run", "--interval", interval, "--cycles", "1"], { timeoutMs: 60_000 });

@@ -4,7 +4,7 @@
  * Prometheus textfile carries the same figures; one delivery clears it.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runCli } from "../helpers/cli.js";
@@ -17,8 +17,7 @@ test("check self, status and the textfile: 3 undelivered cycles are a WARNING (1
   const pki = makeTestPki();
   const mc = await startMissionControl();
   t.after(() => mc.close());
-  const node = makeNodeFixture();
-  t.after(() => rmSync(node.dir, { recursive: true, force: true }));
+  const node = makeNodeFixture(t);
   const textfiles = join(node.dir, "textfile");
   mkdirSync(textfiles);
   const config = node.config({

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { BIN, ROOT, writeScript } from "../helpers/cli.js";
@@ -26,8 +26,7 @@ async function pidIn(file: string, withinMs: number): Promise<number> {
 
 for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
   test(`wait: ${signal} while a probe's child runs kills the child's process group and exits ${code}`, async (t) => {
-    const node = makeNodeFixture();
-    t.after(() => rmSync(node.dir, { recursive: true, force: true }));
+    const node = makeNodeFixture(t);
     const pidFile = join(node.dir, "systemctl.pid");
     // A systemctl that hangs (as on a wedged D-Bus) after saying who it is.
     writeScript(node.binDir, "systemctl", `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 300\n`);

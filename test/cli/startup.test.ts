@@ -8,12 +8,15 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "no
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ROOT, runCli, tempDir } from "../helpers/cli.js";
+import { ROOT, runCli } from "../helpers/cli.js";
+import { suiteOwner, tempDir } from "../helpers/temp.js";
 import { makeNodeFixture, RUNNING } from "../helpers/node-fixture.js";
 import { makeToken, writeTokenFile } from "../mission-control/support.js";
 
+const files = suiteOwner();
+
 function statusNode() {
-  const node = makeNodeFixture();
+  const node = makeNodeFixture(files);
   node.unit("dynatrace-server.service", RUNNING);
   const config = node.config({ nodeIp: "127.0.0.1", directories: [{ path: node.dir }], server: { url: "https://127.0.0.1:1" } });
   return { node, config };
@@ -21,7 +24,7 @@ function statusNode() {
 
 /** A copy of bin/ and dist/ to spoil, so the tests running beside this one keep theirs. */
 function installCopy(): { bin: string; cache: string } {
-  const root = tempDir("nk-install-");
+  const root = tempDir(files, "nk-install-");
   mkdirSync(join(root, "bin"));
   mkdirSync(join(root, "dist"));
   copyFileSync(join(ROOT, "package.json"), join(root, "package.json"));
@@ -102,7 +105,7 @@ test("a missing, stale, damaged or foreign cache is not used, says why under --d
 
 /** The CommonJS files a command loaded, from a preloaded hook that lists require's cache at exit. */
 async function loadedFiles(args: string[], env: Record<string, string>): Promise<{ files: string[]; code: number | null; stderr: string }> {
-  const dir = tempDir("nk-loaded-");
+  const dir = tempDir(files, "nk-loaded-");
   const hook = join(dir, "hook.cjs");
   const out = join(dir, "loaded.json");
   writeFileSync(hook, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(out)}, JSON.stringify(Object.keys(require("node:module")._cache))));\n`);

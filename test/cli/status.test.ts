@@ -7,8 +7,8 @@ import { FAILED, makeNodeFixture, RUNNING } from "../helpers/node-fixture.js";
 
 interface Row { name?: string; path?: string; status: string; resultCode: number; description?: string; details?: string; version?: string | null; freeBytes?: number | null; freePercent?: number | null; writeLatencyMs?: number | null }
 
-test("status --json: units through systemctl, directories with free space, worst status decides the exit code", async () => {
-  const node = makeNodeFixture();
+test("status --json: units through systemctl, directories with free space, worst status decides the exit code", async (t) => {
+  const node = makeNodeFixture(t);
   const data = join(node.dir, "data");
   mkdirSync(data);
   node.unit("dynatrace-server.service", RUNNING);
@@ -45,8 +45,8 @@ test("status --json: units through systemctl, directories with free space, worst
   assert.equal(missing?.resultCode, 201);
 });
 
-test("status: all healthy exits 0; the table names each component", async () => {
-  const node = makeNodeFixture();
+test("status: all healthy exits 0; the table names each component", async (t) => {
+  const node = makeNodeFixture(t);
   node.unit("web.service", RUNNING);
   const config = node.config({ components: [{ name: "web", status: { type: "systemd", unit: "web.service" } }], directories: [{ path: node.dir }] });
   const r = await runCli(["--config", config, "status"], { env: node.env });
@@ -56,8 +56,8 @@ test("status: all healthy exits 0; the table names each component", async () => 
   assert.doesNotMatch(r.stdout, /\u001b\[/, "no colour when not a TTY");
 });
 
-test("status when systemd is not PID 1: says so plainly; units without a unit file are NOT_INSTALLED", async () => {
-  const node = makeNodeFixture();
+test("status when systemd is not PID 1: says so plainly; units without a unit file are NOT_INSTALLED", async (t) => {
+  const node = makeNodeFixture(t);
   node.unit("dynatrace-server.service", RUNNING); // a unit file exists, state unreadable
   const config = node.config({ directories: [] });
   const r = await runCli(["--config", config, "status", "--json"], { env: { ...node.env, FAKE_SYSTEMCTL_MODE: "not-booted" } });
@@ -73,8 +73,8 @@ test("status when systemd is not PID 1: says so plainly; units without a unit fi
   assert.match(table.stdout, /Note: systemd is not running on this machine/);
 });
 
-test("status: a hanging systemctl is cut at its deadline and its units are UNKNOWN", async () => {
-  const node = makeNodeFixture();
+test("status: a hanging systemctl is cut at its deadline and its units are UNKNOWN", async (t) => {
+  const node = makeNodeFixture(t);
   const config = node.config({
     components: [{ name: "web", status: { type: "systemd", unit: "web.service" }, timeoutMs: 500 }],
     directories: [],

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { appendFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { gunzipSync } from "node:zlib";
@@ -35,8 +35,7 @@ function untar(archive: Buffer): Map<string, Buffer> {
 
 test("support-bundle: config, status, diagnose, audit tail, logs, versions and units in one .tar.gz (0600), with no secret anywhere in it", async (t) => {
   const pki = makeTestPki();
-  const node = makeNodeFixture();
-  t.after(() => rmSync(node.dir, { recursive: true, force: true }));
+  const node = makeNodeFixture(t);
   mkdirSync(node.stateDir, { mode: 0o750 });
   const token = makeToken();
   const serverToken = makeToken();

@@ -3,13 +3,14 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { runCli, tempDir } from "../helpers/cli.js";
+import { runCli } from "../helpers/cli.js";
+import { tempDir } from "../helpers/temp.js";
 import { makeNodeFixture } from "../helpers/node-fixture.js";
 
 test("systemd --write: the units land where asked, with the state folder writable and the timer minutely", async (t) => {
-  const node = makeNodeFixture();
+  const node = makeNodeFixture(t);
   const config = node.config({ directories: [{ path: node.dir }] });
-  const out = tempDir("nk-units-");
+  const out = tempDir(t, "nk-units-");
   const r = await runCli(["--config", config, "systemd", "--write", out, "--user", "nkuser"], { env: node.env });
   assert.equal(r.code, 0, r.stderr);
   for (const name of ["nodekeeper.service", "nodekeeper.timer", "nodekeeper-run.service"]) assert.ok(existsSync(join(out, name)), name);

@@ -15,10 +15,13 @@ import { readdirSync } from "node:fs";
 import { test } from "node:test";
 import { BIN, ROOT, writeScript } from "../helpers/cli.js";
 import { makeNodeFixture } from "../helpers/node-fixture.js";
+import { suiteOwner } from "../helpers/temp.js";
+
+const files = suiteOwner();
 
 /** The most threads seen in a `status` run (systemctl answers after 2 s, so the process lives that long). */
 async function threadsOfStatus(env: Record<string, string | undefined>): Promise<number> {
-  const node = makeNodeFixture();
+  const node = makeNodeFixture(files);
   writeScript(node.binDir, "systemctl", "#!/bin/sh\nsleep 2\nexit 1\n");
   const config = node.config({ nodeIp: "127.0.0.1", directories: [{ path: node.dir }], server: { url: "https://127.0.0.1:1" } });
   const merged: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...node.env, ...env };

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import type { AddressInfo, Server } from "node:net";
 import { join } from "node:path";
@@ -24,8 +24,7 @@ async function warm(env: Record<string, string>): Promise<void> {
 
 /** A node whose fake nodetool serves the 4.1 samples (29 hint files, a repair running, 3 ring members down) and `web.service` as given. */
 function node(t: { after(fn: () => void): void }, web: Record<string, string>, extra: Record<string, unknown> = {}): { fixture: NodeFixture; file: string; env: Record<string, string> } {
-  const fixture = makeNodeFixture();
-  t.after(() => rmSync(fixture.dir, { recursive: true, force: true }));
+  const fixture = makeNodeFixture(t);
   fixture.unit("web.service", web);
   const file = fixture.config({
     nodeIp: "127.0.0.1",
@@ -162,8 +161,7 @@ test("wait on a TTY rewrites one progress line", { skip: SCRIPT ? false : "util-
 });
 
 function tempOut(t: { after(fn: () => void): void }): string {
-  const fixture = makeNodeFixture();
-  t.after(() => rmSync(fixture.dir, { recursive: true, force: true }));
+  const fixture = makeNodeFixture(t);
   writeFileSync(join(fixture.dir, "typescript"), "");
   return fixture.dir;
 }

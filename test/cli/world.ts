@@ -14,7 +14,7 @@ export async function loopbackWorld(t: { after: (fn: () => Promise<void> | void)
   const api = await startServerApi();
   t.after(() => mc.close());
   t.after(() => api.close());
-  const node = makeNodeFixture();
+  const node = makeNodeFixture(t);
   node.unit("dynatrace-server.service", RUNNING);
   return { pki, mc, api, node };
 }

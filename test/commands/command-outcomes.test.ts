@@ -5,8 +5,7 @@
  * gives (src/contract/outcomes.ts).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { diagnose, diagnoseDocument } from "../../src/commands/diagnose.js";
@@ -16,6 +15,7 @@ import { waitOutcome } from "../../src/commands/wait.js";
 import type { WaitResult } from "../../src/commands/wait.js";
 import { exitCodeOf } from "../../src/contract/outcomes.js";
 import { realEffects } from "../../src/effects/real.js";
+import { tempDir } from "../helpers/temp.js";
 
 const GOOD = { until: "peers.down == 0", timeout: "30m", interval: "10s" };
 
@@ -63,8 +63,7 @@ test("dev's outcomes keep the demo's exit codes: as scripted 0, not as scripted 
 });
 
 test("diagnose: a configuration that cannot be loaded is diagnose-config-broken; the --json document states exit code 64 and carries no outcome", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "nk-diagnose-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, "nk-diagnose-");
   const file = join(dir, "nodekeeper.json");
   writeFileSync(file, JSON.stringify({ clusterId: "", nodeId: "node-1" }));
   const run = await diagnose(realEffects(), { configFile: file, env: {}, threadPoolSize: 4 });

@@ -28,7 +28,8 @@ import type { ProcessRunner, RunResult } from "../../src/effects/process.js";
 import { realEffects } from "../../src/effects/real.js";
 import { runLoop } from "../../src/commands/run.js";
 import { exitCodeOf } from "../../src/contract/outcomes.js";
-import { ROOT, tempDir, writeConfig } from "../helpers/cli.js";
+import { ROOT, writeConfig } from "../helpers/cli.js";
+import { tempDir } from "../helpers/temp.js";
 import { makeTestPki } from "../helpers/tls.js";
 import { answers, startMissionControl } from "../mission-control/server.js";
 import { makeToken, writeTokenFile } from "../mission-control/support.js";
@@ -102,7 +103,7 @@ test("300 cycles of run in one process keep neither JS heap nor handles", { time
     mc.requests.length = 0; // the test server records requests: not nodekeeper's memory
     return typeof reply === "function" ? reply(req) : reply;
   });
-  const dir = tempDir("nk-leak-");
+  const dir = tempDir(t, "nk-leak-");
   t.after(async () => {
     await mc.close();
     rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { request } from "node:https";
 import { after, before, test } from "node:test";
 import { NODES, THIS_NODE_ID } from "../../src/dev/cluster.js";
@@ -15,7 +15,7 @@ import { createProcessRunner } from "../../src/effects/process.js";
 import { checkInstructions } from "../../src/contract/answer.js";
 import { HealthReportSchema } from "../../src/contract/report.js";
 import type { HealthReport } from "../../src/contract/report.js";
-import { tempDir } from "../helpers/cli.js";
+import { suiteOwner, tempDir } from "../helpers/temp.js";
 
 /** A valid report from node-1 in which `down` (node ids) have their Cassandra down. */
 function report(down: readonly string[] = [], extra: Partial<HealthReport> = {}): HealthReport {
@@ -74,13 +74,14 @@ test("policy: the answer during a failover: quorum override on, responsibility t
   assert.equal(policy.decide(report(["node-5", "node-6"]), Date.now() + 73 * 3_600_000).instructions.phaDowntimeLongerThan72h, true);
 });
 
+const files = suiteOwner();
 let dir = "";
 let mc: EmbeddedMissionControl;
 let ca = "";
 const TOKEN = "demo-token-0123456789abcdef";
 
 before(async () => {
-  dir = tempDir("nk-dev-mc-");
+  dir = tempDir(files, "nk-dev-mc-");
   const pki = await makeDemoPki(createProcessRunner(), dir);
   ca = readFileSync(pki.caFile, "utf8");
   mc = new EmbeddedMissionControl({
@@ -92,7 +93,6 @@ before(async () => {
 
 after(async () => {
   await mc.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 function post(body: string, headers: Record<string, string> = {}, path = HEALTH_PATH): Promise<{ status: number; json: unknown }> {

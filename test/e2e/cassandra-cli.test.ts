@@ -46,13 +46,14 @@
  * 66 verbs left, as 4.0 has) and without repair activity.
  */
 import assert from "node:assert/strict";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { StatusView } from "../../src/commands/status.js";
 import { HealthReportSchema } from "../../src/contract/report.js";
 import type { HealthReport } from "../../src/contract/report.js";
 import { makeNodeFixture } from "../helpers/node-fixture.js";
+import { suiteOwner } from "../helpers/temp.js";
 import {
   DOWN_ADDRESSES,
   FAKE_NODETOOL,
@@ -82,10 +83,7 @@ interface TestNode {
   readonly dir: string;
 }
 
-const nodeDirs: string[] = [];
-after(() => {
-  for (const dir of nodeDirs) rmSync(dir, { recursive: true, force: true });
-});
+const files = suiteOwner();
 
 /** A node whose nodetool is the fake one, answering from `map` (or in `mode`). */
 function cassandraNode(options: {
@@ -95,8 +93,7 @@ function cassandraNode(options: {
   cassandra?: Record<string, unknown>;
   probes?: Record<string, unknown>;
 }): TestNode {
-  const node = makeNodeFixture();
-  nodeDirs.push(node.dir);
+  const node = makeNodeFixture(files);
   const log = join(node.dir, "nodetool.log");
   const configFile = node.config({
     nodeIp: "127.0.0.1",

@@ -10,27 +10,27 @@
  * `hostPort`, `serverPort`, `cassandraPorts`), and nothing in the
  * configuration names another address (no `cassandraAddress`, `nodeIp` and
  * the local server on 127.0.0.1, no Mission Control). The listeners are the
- * connectivity tests' own (test/connectivity/fixtures): the healthy peer's
+ * connectivity tests' own (test/probes/connectivity/fixtures): the healthy peer's
  * HTTPS server answers `RUNNING` after 50 ms with a certificate of the test CA
  * (`connectivity.caFile`), the refusing peer's port was bound and closed, and
  * the silent peer is a listener whose accept queue is full, so the kernel
  * drops further SYNs, as a firewall that drops packets would.
  */
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { StatusView } from "../../src/commands/status.js";
 import { HealthReportSchema } from "../../src/contract/report.js";
 import { makeTestPki, type TestPki } from "../helpers/tls.js";
 import { makeNodeFixture } from "../helpers/node-fixture.js";
-import { refusedPort, startPeerServers, startSilentListener, type PeerServers, type SilentListener } from "../connectivity/fixtures/harness.js";
-import type { ListenerSpec } from "../connectivity/fixtures/peer-servers.js";
+import { suiteOwner } from "../helpers/temp.js";
+import { refusedPort, startPeerServers, startSilentListener, type PeerServers, type SilentListener } from "../probes/connectivity/fixtures/harness.js";
+import type { ListenerSpec } from "../probes/connectivity/fixtures/peer-servers.js";
 import { json, runNodekeeper } from "./peers.js";
 
 type StatusJson = Omit<StatusView, "snapshot">;
 
-// Addresses no other test uses (test/connectivity, which may run at the same time, has 127.0.0.2–8): no
+// Addresses no other test uses (test/probes/connectivity, which may run at the same time, has 127.0.0.2–8): no
 // other listener can take the refusing peer's closed port, nor answer in the silent peer's place.
 // The test CA's server certificate covers 127.0.0.1–9; the two bad peers never get as far as TLS.
 const HEALTHY = "127.0.0.9";
@@ -44,10 +44,10 @@ const DEADLINE_MS = 10_000;
 /** Starting the CLI (node, module loading) on a busy two-core machine: generous, the probing itself is checked to the deadline in `status --json`. */
 const START_SLACK_MS = 10_000;
 
+const files = suiteOwner();
 let pki: TestPki;
 let servers: PeerServers | undefined;
 let silent: SilentListener | undefined;
-let nodeDir: string | undefined;
 let configFile: string;
 let env: Record<string, string>;
 
@@ -68,8 +68,7 @@ before(async () => {
     refusedPort(REFUSING),
   ]);
   const [server, host, native, storage] = servers.ports;
-  const node = makeNodeFixture();
-  nodeDir = node.dir;
+  const node = makeNodeFixture(files);
   env = node.env;
   configFile = node.config({
     nodeIp: "127.0.0.1",
@@ -92,8 +91,6 @@ before(async () => {
 
 after(async () => {
   await Promise.all([servers?.close(), silent?.close()]);
-  if (pki) rmSync(pki.dir, { recursive: true, force: true });
-  if (nodeDir) rmSync(nodeDir, { recursive: true, force: true });
 });
 
 const NOT_CONNECTED = { serverConnected: false, serverLatencyMs: null, hostConnected: false, hostLatencyMs: null, cassandraConnected: false, cassandraHints: null };

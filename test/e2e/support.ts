@@ -32,6 +32,7 @@ import { HealthReportSchema } from "../../src/contract/report.js";
 import type { HealthReport } from "../../src/contract/report.js";
 import { BIN, ROOT, runCli, writeScript } from "../helpers/cli.js";
 import type { CliResult } from "../helpers/cli.js";
+import { LaterOwner } from "../helpers/temp.js";
 import { makeNodeFixture, RUNNING } from "../helpers/node-fixture.js";
 import type { NodeFixture } from "../helpers/node-fixture.js";
 import { startServerApi } from "../helpers/server-api.js";
@@ -205,7 +206,8 @@ function commandScript(dir: string, name: string, log: string, exit: number, wai
 
 export async function makeE2eNode(options: E2eNodeOptions = {}): Promise<E2eNode> {
   const pki = makeTestPki();
-  const fixture = makeNodeFixture();
+  const folder = new LaterOwner(); // removed by close(), which every caller registers with t.after
+  const fixture = makeNodeFixture(folder);
   const mc = await startMissionControl(options.fallback ? { fallback: options.fallback } : {});
   const api = await startServerApi();
   const token = makeToken();
@@ -329,7 +331,7 @@ export async function makeE2eNode(options: E2eNodeOptions = {}): Promise<E2eNode
       node.releaseStop();
       await mc.close();
       await api.close();
-      rmSync(fixture.dir, { recursive: true, force: true });
+      folder.run();
     },
   };
   return node;

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { createProcessRunner } from "../../src/effects/process.js";
-import { tempDir } from "../helpers/cli.js";
+import { tempDir } from "../helpers/temp.js";
 import { isAlive, waitGone } from "../helpers/proc.js";
 
-test("a timeout kills the child's whole process group, grandchild included", async () => {
-  const dir = tempDir();
+test("a timeout kills the child's whole process group, grandchild included", async (t) => {
+  const dir = tempDir(t);
   const pidFile = join(dir, "pids");
   const runner = createProcessRunner();
   // The child starts a sleeping grandchild, records both pids, then hangs.
@@ -24,8 +24,8 @@ test("a timeout kills the child's whole process group, grandchild included", asy
   assert.deepEqual(await waitGone(pids, 2_000), [], "neither the child nor the grandchild is alive");
 });
 
-test("a background grandchild left by a child that exits is reaped too", async () => {
-  const dir = tempDir();
+test("a background grandchild left by a child that exits is reaped too", async (t) => {
+  const dir = tempDir(t);
   const pidFile = join(dir, "pid");
   const runner = createProcessRunner();
   const r = await runner.run(["sh", "-c", `sleep 300 >/dev/null 2>&1 & echo $! > ${pidFile}; exit 3`], { timeoutMs: 5_000 });
@@ -35,8 +35,8 @@ test("a background grandchild left by a child that exits is reaped too", async (
   assert.deepEqual(await waitGone([pid], 2_000), [], "the grandchild was killed with the group");
 });
 
-test("reapGroup: false leaves a started daemon running (server start scripts)", async () => {
-  const dir = tempDir();
+test("reapGroup: false leaves a started daemon running (server start scripts)", async (t) => {
+  const dir = tempDir(t);
   const pidFile = join(dir, "pid");
   const runner = createProcessRunner();
   const r = await runner.run(["sh", "-c", `sleep 300 >/dev/null 2>&1 & echo $! > ${pidFile}`], { timeoutMs: 5_000, reapGroup: false });
@@ -47,8 +47,7 @@ test("reapGroup: false leaves a started daemon running (server start scripts)", 
 });
 
 test("outputFile: a start command that leaves a daemon holding its output returns at its own exit; the daemon lives", async (t) => {
-  const dir = tempDir();
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   const pidFile = join(dir, "pid");
   const log = join(dir, "server-commands.log");
   const runner = createProcessRunner();
@@ -68,8 +67,7 @@ test("outputFile: a start command that leaves a daemon holding its output return
 });
 
 test("a timeout with reapGroup: false kills the command still running, never the daemon it started", async (t) => {
-  const dir = tempDir();
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   const pidFile = join(dir, "pids");
   const runner = createProcessRunner();
   const r = await runner.run(["sh", "-c", `sleep 300 >/dev/null 2>&1 & echo "$$ $!" > ${pidFile}; exec sleep 300`], {

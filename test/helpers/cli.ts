@@ -1,7 +1,6 @@
 /** Runs the built CLI (bin/nodekeeper.js → dist/) as a real process. */
 import { spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -39,11 +38,6 @@ export function runCli(
       resolvePromise({ code, signal, stdout, stderr, durationMs: performance.now() - started });
     });
   });
-}
-
-/** A fresh temporary folder. */
-export function tempDir(prefix = "nk-test-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
 }
 
 /** Writes an executable script `name` into `dir` and returns its path. */

@@ -4,7 +4,8 @@
  */
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathWith, ROOT, tempDir, writeConfig } from "./cli.js";
+import { pathWith, ROOT, writeConfig } from "./cli.js";
+import { tempDir, type TempOwner } from "./temp.js";
 
 export interface NodeFixture {
   readonly dir: string;
@@ -18,8 +19,9 @@ export interface NodeFixture {
   unit(unit: string, props: Record<string, string>): void;
 }
 
-export function makeNodeFixture(): NodeFixture {
-  const dir = tempDir("nk-node-");
+/** The node's folder is removed when `owner` (usually the test's `t`) ends. */
+export function makeNodeFixture(owner: TempOwner): NodeFixture {
+  const dir = tempDir(owner, "nk-node-");
   const binDir = join(dir, "bin");
   const unitsDir = join(dir, "units");
   const stateDir = join(dir, "state");

@@ -4,9 +4,9 @@
  * expired certificate. Nothing is committed: keys are made fresh per run.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { atExit, tempDir } from "./temp.js";
 
 export interface CertPair {
   readonly certFile: string;
@@ -68,9 +68,9 @@ let cached: TestPki | undefined;
 /** Makes (once per process) a fresh PKI in a temporary folder. */
 export function makeTestPki(): TestPki {
   if (cached) return cached;
-  const dir = mkdtempSync(join(tmpdir(), "nk-pki-"));
-  // The folder holds private keys: gone when the test process ends.
-  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  // The folder holds private keys: gone when the test process ends (it is
+  // cached for the whole process, so no single test owns it).
+  const dir = tempDir(atExit, "nk-pki-");
   makeCa(dir, "ca");
   makeCa(dir, "other-ca");
   makeLeaf(dir, "server", "ca");

@@ -22,7 +22,8 @@ import { readInstructions } from "../../src/state/instructions.js";
 import { makeTestPki } from "../helpers/tls.js";
 import { answers, startConnectProxy, startMissionControl } from "./server.js";
 import type { MissionControlServer } from "./server.js";
-import { CLUSTER_ID, makeReport, makeToken, memoryLogger, removeTempDirs, TestClock, tempDir, writeTokenFile } from "./support.js";
+import { CLUSTER_ID, makeReport, makeToken, memoryLogger, TestClock, writeTokenFile } from "./support.js";
+import { LaterOwner, tempDir } from "../helpers/temp.js";
 
 const pki = makeTestPki();
 const TOKEN = makeToken();
@@ -32,6 +33,8 @@ const USER_AGENT = "nodekeeper/1.2.3";
 const stateDirs: string[] = [];
 const logs: string[][] = [];
 const texts: string[] = [];
+/** The folders the tests made: kept until the check at the end has searched them. */
+const folders = new LaterOwner();
 
 interface Harness {
   readonly stateDir: string;
@@ -46,7 +49,7 @@ function harness(
   over: Partial<MissionControlConfigInput> = {},
   opts: { deadlineMs?: number; tokenMode?: number } = {},
 ): Harness {
-  const dir = tempDir("nk-mc-");
+  const dir = tempDir(folders, "nk-mc-");
   const stateDir = join(dir, "state");
   const tokenFile = writeTokenFile(dir, TOKEN, opts.tokenMode ?? 0o600);
   const clock = new TestClock();
@@ -138,7 +141,7 @@ after(() => {
   for (const lines of logs) for (const line of lines) assert.equal(line.includes(TOKEN), false, `token in log line ${line}`);
   for (const text of texts) assert.equal(text.includes(TOKEN), false, `token in ${text}`);
   assert.ok(stateDirs.length > 20, "the checks above covered the tests");
-  removeTempDirs();
+  folders.run();
 });
 
 describe("exchange: answers of the contract", () => {
@@ -486,11 +489,11 @@ describe("exchange: answers of the contract", () => {
 });
 
 describe("exchange: outbox across outages", () => {
-  test("Mission Control down for five cycles, then back: all delivered, in order, none twice", async () => {
+  test("Mission Control down for five cycles, then back: all delivered, in order, none twice", async (t) => {
     const mc = await downServer();
+    t.after(() => mc.close());
     const h = harness(mc.url);
     const reports: HealthReport[] = [];
-    try {
       for (let cycle = 1; cycle <= 5; cycle++) {
         const report = makeReport();
         reports.push(report);
@@ -525,9 +528,6 @@ describe("exchange: outbox across outages", () => {
       assert.equal(lines.length, 11);
       assert.deepEqual(lines.slice(5).map((l) => l.reportId), reports.map((r) => r.reportId));
       assert.ok(lines.slice(0, 5).every((l) => l.error?.kind === "refused" && l.attempts.length === 4));
-    } finally {
-      await mc.close();
-    }
   });
 
   test("at the bound the oldest are dropped, counted and shown", async () => {
@@ -548,13 +548,13 @@ describe("exchange: outbox across outages", () => {
     assert.deepEqual(drops.flatMap((l) => l.reportIds), reports.slice(0, 2).map((r) => r.reportId));
   });
 
-  test("an old report rejected (400) is dropped from the outbox and the flush goes on", async () => {
+  test("an old report rejected (400) is dropped from the outbox and the flush goes on", async (t) => {
     const mc = await downServer();
+    t.after(() => mc.close());
     const h = harness(mc.url);
     const old = [makeReport(), makeReport()];
     for (const r of old) await h.cycle(r);
     await mc.restart();
-    try {
       mc.reply(answers.status(400, "bad"));
       const report = makeReport();
       const o = await h.cycle(report);
@@ -562,18 +562,15 @@ describe("exchange: outbox across outages", () => {
       assert.deepEqual(o.reports.map((r) => r.fate), ["rejected", "accepted", "accepted"]);
       assert.deepEqual(await outboxIds(h.stateDir), []);
       assert.equal(mc.requests.length, 3);
-    } finally {
-      await mc.close();
-    }
   });
 
-  test("401 during the flush stops it: everything kept in order, exit 4", async () => {
+  test("401 during the flush stops it: everything kept in order, exit 4", async (t) => {
     const mc = await downServer();
+    t.after(() => mc.close());
     const h = harness(mc.url);
     const old = [makeReport(), makeReport()];
     for (const r of old) await h.cycle(r);
     await mc.restart();
-    try {
       mc.setFallback(answers.status(401));
       const report = makeReport();
       const o = await h.cycle(report);
@@ -581,17 +578,14 @@ describe("exchange: outbox across outages", () => {
       assert.equal(mc.requests.length, 1);
       assert.deepEqual(await outboxIds(h.stateDir), [...old, report].map((r) => r.reportId));
       assert.match(o.summary, /was not sent/);
-    } finally {
-      await mc.close();
-    }
   });
 
-  test("an invalid answer to an old report does not block the valid answer to the newest", async () => {
+  test("an invalid answer to an old report does not block the valid answer to the newest", async (t) => {
     const mc = await downServer();
+    t.after(() => mc.close());
     const h = harness(mc.url);
     await h.cycle(makeReport());
     await mc.restart();
-    try {
       mc.reply({ status: 200, body: "not json" });
       const report = makeReport();
       const o = await h.cycle(report);
@@ -599,18 +593,15 @@ describe("exchange: outbox across outages", () => {
       assert.equal(o.apply, true);
       assert.equal(o.instructions?.reportId, report.reportId);
       assert.deepEqual(await outboxIds(h.stateDir), []);
-    } finally {
-      await mc.close();
-    }
   });
 
-  test("the newest report fails after an old one was delivered: its answer is the newest delivered", async () => {
+  test("the newest report fails after an old one was delivered: its answer is the newest delivered", async (t) => {
     const mc = await downServer();
+    t.after(() => mc.close());
     const h = harness(mc.url, { retry: { baseMs: 100, maxMs: 1_000, maxAttempts: 2 } });
     const old = makeReport();
     await h.cycle(old);
     await mc.restart();
-    try {
       mc.reply(answers.instructions());
       mc.setFallback(answers.status(503));
       const report = makeReport();
@@ -619,28 +610,22 @@ describe("exchange: outbox across outages", () => {
       assert.equal(o.answeredReportId, old.reportId);
       assert.equal(o.answersThisReport, false);
       assert.deepEqual(await outboxIds(h.stateDir), [report.reportId]);
-    } finally {
-      await mc.close();
-    }
   });
 
-  test("no time left: nothing sent, report kept", async () => {
+  test("no time left: nothing sent, report kept", async (t) => {
     const mc = await startMissionControl();
-    try {
+    t.after(() => mc.close());
       const h = harness(mc.url);
       const report = makeReport();
       const o = await h.cycle(report, { deadlineAt: h.clock.monotonic() - 1 });
       assert.equal(exitCodeOf(o.result), 5);
       assert.equal(mc.requests.length, 0);
       assert.deepEqual(await outboxIds(h.stateDir), [report.reportId]);
-    } finally {
-      await mc.close();
-    }
   });
 
-  test("cancelled (SIGTERM in run): stops waiting, report kept", async () => {
+  test("cancelled (SIGTERM in run): stops waiting, report kept", async (t) => {
     const mc = await startMissionControl({ fallback: answers.status(503, undefined, { "retry-after": "5" }) });
-    try {
+    t.after(() => mc.close());
       const h = harness(mc.url);
       const controller = new AbortController();
       controller.abort();
@@ -648,9 +633,6 @@ describe("exchange: outbox across outages", () => {
       const o = await h.cycle(report, { signal: controller.signal });
       assert.equal(exitCodeOf(o.result), 5);
       assert.deepEqual(await outboxIds(h.stateDir), [report.reportId]);
-    } finally {
-      await mc.close();
-    }
   });
 });
 
@@ -664,9 +646,9 @@ describe("exchange: configuration and secrets", () => {
     assert.deepEqual(await outboxIds(h.stateDir), []);
   });
 
-  test("a token file readable by others: refused with the fix, nothing sent, report kept, exit 64", async () => {
+  test("a token file readable by others: refused with the fix, nothing sent, report kept, exit 64", async (t) => {
     const mc = await startMissionControl();
-    try {
+    t.after(() => mc.close());
       const h = harness(mc.url, {}, { tokenMode: 0o644 });
       const report = makeReport();
       const o = await h.cycle(report);
@@ -675,9 +657,6 @@ describe("exchange: configuration and secrets", () => {
       assert.ok(o.summary.includes(`chmod 600 ${h.tokenFile}`), o.summary);
       assert.equal(mc.requests.length, 0);
       assert.deepEqual(await outboxIds(h.stateDir), [report.reportId]);
-    } finally {
-      await mc.close();
-    }
   });
 
   test("an unreadable CA file is named in the error", async () => {
@@ -701,25 +680,22 @@ describe("exchange: configuration and secrets", () => {
     assert.match(o.summary, /plain http/);
   });
 
-  test("an invalid report is not sent (internal error), exit 5", async () => {
+  test("an invalid report is not sent (internal error), exit 5", async (t) => {
     const mc = await startMissionControl();
-    try {
+    t.after(() => mc.close());
       const h = harness(mc.url);
       const bad = { ...makeReport(), nodekeeperIp: "not-an-ip" } as HealthReport;
       const o = await h.cycle(bad);
       assert.equal(exitCodeOf(o.result), 5);
       assert.equal(mc.requests.length, 0);
       assert.match(o.problems.join(" "), /nodekeeperIp/);
-    } finally {
-      await mc.close();
-    }
   });
 
-  test("a state directory that cannot be written: the report still goes out, problems are told", async () => {
+  test("a state directory that cannot be written: the report still goes out, problems are told", async (t) => {
     const mc = await startMissionControl();
-    try {
+    t.after(() => mc.close());
       const h = harness(mc.url);
-      const blocker = join(tempDir("nk-mc-blocked-"), "file");
+    const blocker = join(tempDir(folders, "nk-mc-blocked-"), "file");
       writeFileSync(blocker, "");
       const o = await h.cycle(undefined, { stateDir: join(blocker, "state"), deadlineAt: Number.POSITIVE_INFINITY });
       assert.equal(exitCodeOf(o.result), 0, o.summary);
@@ -729,9 +705,6 @@ describe("exchange: configuration and secrets", () => {
       assert.match(o.problems.join("\n"), /instructions not recorded/);
       assert.equal(o.instructionsRecorded, false);
       assert.equal(o.apply, true);
-    } finally {
-      await mc.close();
-    }
   });
 
   test("an HTTP client that cannot be made is a configuration error, never a throw", async () => {
@@ -745,9 +718,9 @@ describe("exchange: configuration and secrets", () => {
     assert.equal((await outboxIds(h.stateDir)).length, 1);
   });
 
-  test("an answer echoing the token is redacted in the audit log and the summary", async () => {
+  test("an answer echoing the token is redacted in the audit log and the summary", async (t) => {
     const mc = await startMissionControl({ fallback: answers.status(400, { error: `invalid credentials near ${TOKEN}` }) });
-    try {
+    t.after(() => mc.close());
       const h = harness(mc.url);
       const o = await h.cycle();
       assert.equal(exitCodeOf(o.result), 4);
@@ -755,31 +728,27 @@ describe("exchange: configuration and secrets", () => {
       const text = readFileSync(auditPath(h.stateDir), "utf8");
       assert.equal(text.includes(TOKEN), false);
       assert.match(text, /\[REDACTED\]/);
-    } finally {
-      await mc.close();
-    }
   });
 });
 
 describe("exchange: proxies", () => {
-  test("missionControl.proxy: the report goes through the CONNECT proxy", async () => {
+  test("missionControl.proxy: the report goes through the CONNECT proxy", async (t) => {
     const mc = await startMissionControl();
+    t.after(() => mc.close());
     const proxy = await startConnectProxy();
-    try {
+    t.after(() => proxy.close());
       const h = harness(mc.url, { proxy: proxy.url });
       const o = await h.cycle();
       assert.equal(exitCodeOf(o.result), 0, o.summary);
       assert.deepEqual(proxy.tunnels, [`127.0.0.1:${mc.port}`]);
       assert.equal(mc.requests.length, 1);
-    } finally {
-      await proxy.close();
-      await mc.close();
-    }
   });
 
-  test("HTTPS_PROXY from the environment, and NO_PROXY, like other tools", async () => {
+  test("HTTPS_PROXY from the environment, and NO_PROXY, like other tools", async (t) => {
     const mc = await startMissionControl();
+    t.after(() => mc.close());
     const proxy = await startConnectProxy("127.0.0.3");
+    t.after(() => proxy.close());
     const saved = { HTTPS_PROXY: process.env.HTTPS_PROXY, NO_PROXY: process.env.NO_PROXY, https_proxy: process.env.https_proxy, no_proxy: process.env.no_proxy };
     try {
       delete process.env.https_proxy;
@@ -800,8 +769,6 @@ describe("exchange: proxies", () => {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
-      await proxy.close();
-      await mc.close();
     }
   });
 });

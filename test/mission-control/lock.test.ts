@@ -5,12 +5,11 @@ import { existsSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { acquireCycleLock, LOCK_FILE, readCycleLock } from "../../src/state/lock.js";
 import type { LockHolder } from "../../src/state/lock.js";
-import { removeTempDirs, tempDir } from "./support.js";
+import { tempDir } from "../helpers/temp.js";
 
-after(removeTempDirs);
 
 const CHILD = join(import.meta.dirname, "children", "hold-lock.ts");
 
@@ -43,8 +42,8 @@ async function killHard(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-test("acquire, a second one is busy and told who holds it, release, acquire again", async () => {
-  const dir = tempDir("nk-lock-");
+test("acquire, a second one is busy and told who holds it, release, acquire again", async (t) => {
+  const dir = tempDir(t, "nk-lock-");
   const first = await acquireCycleLock(dir, { command: "report" }, { now: () => Date.now() });
   assert.ok(first.held);
   const record = JSON.parse(readFileSync(join(dir, LOCK_FILE), "utf8")) as LockHolder;
@@ -71,15 +70,15 @@ test("acquire, a second one is busy and told who holds it, release, acquire agai
   await third.lock.release();
 });
 
-test("many at once: exactly one holds it", async () => {
-  const dir = tempDir("nk-lock-");
+test("many at once: exactly one holds it", async (t) => {
+  const dir = tempDir(t, "nk-lock-");
   const attempts = await Promise.all(Array.from({ length: 8 }, () => acquireCycleLock(dir, { command: "report" }, { now: () => Date.now() })));
   assert.equal(attempts.filter((a) => a.held).length, 1);
   assert.ok(attempts.filter((a) => !a.held).every((a) => a.status === "busy"));
 });
 
-test("a holder killed with -9 does not leave the lock stuck", async () => {
-  const dir = tempDir("nk-lock-");
+test("a holder killed with -9 does not leave the lock stuck", async (t) => {
+  const dir = tempDir(t, "nk-lock-");
   const child = await childHoldingLock(dir);
   const busy = await acquireCycleLock(dir, { command: "report" }, { now: () => Date.now() });
   assert.equal(busy.status, "busy");
@@ -93,8 +92,8 @@ test("a holder killed with -9 does not leave the lock stuck", async () => {
   await taken.lock.release();
 });
 
-test("stale: pid reused by another process (other start time)", async () => {
-  const dir = tempDir("nk-lock-");
+test("stale: pid reused by another process (other start time)", async (t) => {
+  const dir = tempDir(t, "nk-lock-");
   writeFileSync(join(dir, LOCK_FILE), holderRecord({ pid: process.pid, startTime: "1" }));
   const taken = await acquireCycleLock(dir, { command: "report" }, { now: () => Date.now() });
   assert.ok(taken.held);
@@ -102,8 +101,8 @@ test("stale: pid reused by another process (other start time)", async () => {
   await taken.lock.release();
 });
 
-test("stale: taken before the last reboot (other boot id)", async () => {
-  const dir = tempDir("nk-lock-");
+test("stale: taken before the last reboot (other boot id)", async (t) => {
+  const dir = tempDir(t, "nk-lock-");
   writeFileSync(join(dir, LOCK_FILE), holderRecord({ bootId: "00000000-0000-0000-0000-000000000000" }));
   const taken = await acquireCycleLock(dir, { command: "report" }, { now: () => Date.now() });
   assert.ok(taken.held);
@@ -111,8 +110,8 @@ test("stale: taken before the last reboot (other boot id)", async () => {
   await taken.lock.release();
 });
 
-test("a corrupt lock file: busy while fresh, taken over once old", async () => {
-  const dir = tempDir("nk-lock-");
+test("a corrupt lock file: busy while fresh, taken over once old", async (t) => {
+  const dir = tempDir(t, "nk-lock-");
   const path = join(dir, LOCK_FILE);
   writeFileSync(path, "{\"version\":1,\"pid\":");
   const fresh = await acquireCycleLock(dir, { command: "report" }, { now: () => Date.now() });
@@ -125,8 +124,8 @@ test("a corrupt lock file: busy while fresh, taken over once old", async () => {
   await taken.lock.release();
 });
 
-test("release leaves a lock that is no longer ours", async () => {
-  const dir = tempDir("nk-lock-");
+test("release leaves a lock that is no longer ours", async (t) => {
+  const dir = tempDir(t, "nk-lock-");
   const mine = await acquireCycleLock(dir, { command: "report" }, { now: () => Date.now() });
   assert.ok(mine.held);
   const theirs = holderRecord({ lockId: "theirs" });
@@ -135,16 +134,16 @@ test("release leaves a lock that is no longer ours", async () => {
   assert.equal(readFileSync(join(dir, LOCK_FILE), "utf8"), theirs);
 });
 
-test("a state directory that cannot be made is an error, not 'busy'", async () => {
-  const dir = tempDir("nk-lock-");
+test("a state directory that cannot be made is an error, not 'busy'", async (t) => {
+  const dir = tempDir(t, "nk-lock-");
   writeFileSync(join(dir, "file"), "");
   const attempt = await acquireCycleLock(join(dir, "file", "state"), { command: "report" }, { now: () => Date.now() });
   assert.equal(attempt.held, false);
   assert.equal(attempt.status, "error");
 });
 
-test("a lock this very process left behind (a release that failed) is taken over, not 'busy' forever (issue 15 item 7)", async () => {
-  const dir = tempDir("nk-lock-");
+test("a lock this very process left behind (a release that failed) is taken over, not 'busy' forever (issue 15 item 7)", async (t) => {
+  const dir = tempDir(t, "nk-lock-");
   const first = await acquireCycleLock(dir, { command: "run" }, { now: () => Date.now() });
   assert.ok(first.held);
   const left = readFileSync(join(dir, LOCK_FILE), "utf8");

@@ -3,14 +3,14 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import {
   enqueueReport, listOutbox, outboxDir, readEntry, readOutboxSummary, removeEntry, removeLeftovers,
 } from "../../src/state/outbox.js";
 import type { OutboxLimits } from "../../src/state/outbox.js";
-import { makeReport, removeTempDirs, tempDir } from "./support.js";
+import { makeReport } from "./support.js";
+import { tempDir } from "../helpers/temp.js";
 
-after(removeTempDirs);
 
 const LIMITS: OutboxLimits = { maxReports: 60, maxBytes: 5 * 1024 * 1024 };
 const now = () => new Date();
@@ -21,8 +21,8 @@ async function store(stateDir: string, limits: OutboxLimits = LIMITS, overrides 
   return { report, result };
 }
 
-test("reports are kept oldest first, whole, and read back as sent", async () => {
-  const dir = tempDir("nk-outbox-");
+test("reports are kept oldest first, whole, and read back as sent", async (t) => {
+  const dir = tempDir(t, "nk-outbox-");
   const stored = [];
   for (let i = 0; i < 4; i++) stored.push((await store(dir)).report);
   const entries = await listOutbox(dir);
@@ -40,8 +40,8 @@ test("reports are kept oldest first, whole, and read back as sent", async () => 
   assert.deepEqual((await listOutbox(dir)).map((e) => e.seq), [2, 3, 4, 5]);
 });
 
-test("the same report stored twice is kept once", async () => {
-  const dir = tempDir("nk-outbox-");
+test("the same report stored twice is kept once", async (t) => {
+  const dir = tempDir(t, "nk-outbox-");
   const report = makeReport();
   const first = await enqueueReport(dir, JSON.stringify(report), report.reportId, LIMITS, now());
   const again = await enqueueReport(dir, JSON.stringify(report), report.reportId, LIMITS, now());
@@ -50,8 +50,8 @@ test("the same report stored twice is kept once", async () => {
   assert.equal((await listOutbox(dir)).length, 1);
 });
 
-test("count bound: the oldest are dropped and counted", async () => {
-  const dir = tempDir("nk-outbox-");
+test("count bound: the oldest are dropped and counted", async (t) => {
+  const dir = tempDir(t, "nk-outbox-");
   const ids: string[] = [];
   for (let i = 0; i < 7; i++) ids.push((await store(dir, { maxReports: 5, maxBytes: LIMITS.maxBytes })).report.reportId);
   assert.deepEqual((await listOutbox(dir)).map((e) => e.reportId), ids.slice(2));
@@ -64,8 +64,8 @@ test("count bound: the oldest are dropped and counted", async () => {
   assert.equal(summary.problem, null);
 });
 
-test("byte bound: the oldest are dropped; the newest is kept even alone over it", async () => {
-  const dir = tempDir("nk-outbox-");
+test("byte bound: the oldest are dropped; the newest is kept even alone over it", async (t) => {
+  const dir = tempDir(t, "nk-outbox-");
   const first = await store(dir);
   const size = (await listOutbox(dir))[0]!.bytes;
   const limits = { maxReports: 60, maxBytes: size * 3 };
@@ -83,8 +83,8 @@ test("byte bound: the oldest are dropped; the newest is kept even alone over it"
   assert.equal((await readOutboxSummary(dir)).droppedTotal, 4);
 });
 
-test("never trusts a file: bad JSON, an invalid report, a name/content mismatch are refused", async () => {
-  const dir = tempDir("nk-outbox-");
+test("never trusts a file: bad JSON, an invalid report, a name/content mismatch are refused", async (t) => {
+  const dir = tempDir(t, "nk-outbox-");
   const { report } = await store(dir);
   const [entry] = await listOutbox(dir);
   writeFileSync(entry!.path, "{\"schemaVersion\":1,");
@@ -95,8 +95,8 @@ test("never trusts a file: bad JSON, an invalid report, a name/content mismatch 
   assert.match((await readEntry(entry!) as { reason: string }).reason, /named/);
 });
 
-test("temp files and strangers are ignored; leftovers of a crash are cleaned; garbage dropped.json does not throw", async () => {
-  const dir = tempDir("nk-outbox-");
+test("temp files and strangers are ignored; leftovers of a crash are cleaned; garbage dropped.json does not throw", async (t) => {
+  const dir = tempDir(t, "nk-outbox-");
   await store(dir);
   writeFileSync(join(outboxDir(dir), ".000000000002-x.json.123.tmp"), "{");
   writeFileSync(join(outboxDir(dir), "README"), "hello");
@@ -110,18 +110,18 @@ test("temp files and strangers are ignored; leftovers of a crash are cleaned; ga
   assert.equal(await removeLeftovers(dir, Date.now() + 120_000), 1);
 });
 
-test("readOutboxSummary of a state directory that does not exist", async () => {
-  const summary = await readOutboxSummary(join(tempDir("nk-outbox-"), "nope"));
+test("readOutboxSummary of a state directory that does not exist", async (t) => {
+  const summary = await readOutboxSummary(join(tempDir(t, "nk-outbox-"), "nope"));
   assert.deepEqual(summary, { depth: 0, bytes: 0, oldest: null, droppedTotal: 0, lastDrop: null, problem: null });
 });
 
-test("crash safety: writers killed with -9, again and again, leave every stored report whole", async () => {
+test("crash safety: writers killed with -9, again and again, leave every stored report whole", async (t) => {
   const child = join(import.meta.dirname, "children", "outbox-writer.ts");
   const LANES = 2; // one outbox each, killed in parallel: the machine has two cores
   const KILLS_PER_LANE = 5;
   let leftovers = 0;
   // ~40 kB reports: a write takes long enough for a kill to land inside it.
-  const template = join(tempDir("nk-outbox-template-"), "report.json");
+  const template = join(tempDir(t, "nk-outbox-template-"), "report.json");
   writeFileSync(template, JSON.stringify(makeReport({
     componentStatuses: Array.from({ length: 400 }, (_, i) => ({
       name: `component-${i}`, status: "OK" as const, description: "active (running) since a while", resultCode: 0,
@@ -171,7 +171,7 @@ test("crash safety: writers killed with -9, again and again, leave every stored 
     assert.equal(summary.depth, entries.length);
   }
 
-  const dirs = Array.from({ length: LANES }, () => tempDir("nk-outbox-crash-"));
+  const dirs = Array.from({ length: LANES }, () => tempDir(t, "nk-outbox-crash-"));
   await Promise.all(dirs.map(killRepeatedly));
   for (const dir of dirs) await check(dir);
   // Informative: how many kills landed inside a write (between temp file and rename).

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync, writeFileSync, appendFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { appendAudit, auditPath } from "../../src/state/audit.js";
 import { readLastExchange } from "../../src/state/last-exchange.js";
 import { InstructionsSchema } from "../../src/contract/answer.js";
@@ -10,9 +10,9 @@ import type { Instructions } from "../../src/contract/answer.js";
 import {
   INSTRUCTIONS_FILE, PREVIOUS_INSTRUCTIONS_FILE, readInstructions, recordInstructions,
 } from "../../src/state/instructions.js";
-import { makeToken, removeTempDirs, tempDir } from "./support.js";
+import { makeToken } from "./support.js";
+import { tempDir } from "../helpers/temp.js";
 
-after(removeTempDirs);
 
 function instructions(reportId: string, overrides: Partial<Instructions> = {}): Instructions {
   return InstructionsSchema.parse({
@@ -22,8 +22,8 @@ function instructions(reportId: string, overrides: Partial<Instructions> = {}): 
   });
 }
 
-test("instructions: absent, recorded, read back; the previous one kept", async () => {
-  const dir = tempDir("nk-instr-");
+test("instructions: absent, recorded, read back; the previous one kept", async (t) => {
+  const dir = tempDir(t, "nk-instr-");
   assert.deepEqual(await readInstructions(dir), { state: "absent" });
   const first = await recordInstructions(dir, { receivedAt: "2025-01-01T00:00:00.000Z", reportId: "r1", instructions: instructions("r1") });
   assert.ok(first.ok);
@@ -39,8 +39,8 @@ test("instructions: absent, recorded, read back; the previous one kept", async (
   assert.equal(statSync(join(dir, INSTRUCTIONS_FILE)).mode & 0o777, 0o640);
 });
 
-test("instructions: a torn or corrupt file never throws; falls back to the previous and says why", async () => {
-  const dir = tempDir("nk-instr-");
+test("instructions: a torn or corrupt file never throws; falls back to the previous and says why", async (t) => {
+  const dir = tempDir(t, "nk-instr-");
   await recordInstructions(dir, { receivedAt: "2025-01-01T00:00:00.000Z", reportId: "r1", instructions: instructions("r1") });
   await recordInstructions(dir, { receivedAt: "2025-01-01T00:01:00.000Z", reportId: "r2", instructions: instructions("r2") });
   const full = readFileSync(join(dir, INSTRUCTIONS_FILE), "utf8");
@@ -68,8 +68,8 @@ test("instructions: a torn or corrupt file never throws; falls back to the previ
   assert.equal((await readInstructions(dir)).state, "ok");
 });
 
-test("instructions: a state directory that is a file is reported, not thrown", async () => {
-  const dir = tempDir("nk-instr-");
+test("instructions: a state directory that is a file is reported, not thrown", async (t) => {
+  const dir = tempDir(t, "nk-instr-");
   const file = join(dir, "file");
   writeFileSync(file, "");
   const write = await recordInstructions(file, { receivedAt: "2025-01-01T00:00:00.000Z", reportId: "r1", instructions: instructions("r1") });
@@ -78,8 +78,8 @@ test("instructions: a state directory that is a file is reported, not thrown", a
   assert.equal(read.state, "unreadable");
 });
 
-test("audit: one JSON line per record, secrets redacted, rotated at the bound", async () => {
-  const dir = tempDir("nk-audit-");
+test("audit: one JSON line per record, secrets redacted, rotated at the bound", async (t) => {
+  const dir = tempDir(t, "nk-audit-");
   const token = makeToken();
   const limits = { maxBytes: 64 * 1024, keep: 2 };
   const record = { type: "exchange", note: `Bearer ${token}`, padding: "x".repeat(10_000) };
@@ -105,8 +105,8 @@ test("audit: one JSON line per record, secrets redacted, rotated at the bound", 
   assert.ok(!seen.includes(0));
 });
 
-test("audit: a torn last line (crash mid-append) does not swallow the next one", async () => {
-  const dir = tempDir("nk-audit-");
+test("audit: a torn last line (crash mid-append) does not swallow the next one", async (t) => {
+  const dir = tempDir(t, "nk-audit-");
   await appendAudit(dir, { i: 1 });
   appendFileSync(auditPath(dir), "{\"i\":2,\"torn");
   await appendAudit(dir, { i: 3 });
@@ -115,15 +115,15 @@ test("audit: a torn last line (crash mid-append) does not swallow the next one",
   assert.deepEqual(JSON.parse(lines[2]!), { i: 3 });
 });
 
-test("audit: an unwritable place is reported, not thrown", async () => {
-  const dir = tempDir("nk-audit-");
+test("audit: an unwritable place is reported, not thrown", async (t) => {
+  const dir = tempDir(t, "nk-audit-");
   writeFileSync(join(dir, "file"), "");
   const written = await appendAudit(join(dir, "file"), { i: 1 });
   assert.equal(written.ok, false);
 });
 
-test("last-exchange.json: absent, corrupt, never throws", async () => {
-  const dir = tempDir("nk-last-");
+test("last-exchange.json: absent, corrupt, never throws", async (t) => {
+  const dir = tempDir(t, "nk-last-");
   assert.deepEqual(await readLastExchange(dir), { state: "absent" });
   writeFileSync(join(dir, "last-exchange.json"), "{");
   assert.equal((await readLastExchange(dir)).state, "unreadable");

@@ -4,8 +4,7 @@
  * its lines in memory.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino } from "pino";
@@ -74,20 +73,6 @@ export class TestClock implements Clock {
 /** A token unlike anything else in the files, so a leak is found by a plain search. */
 export function makeToken(): string {
   return `nk-secret-${randomBytes(16).toString("hex")}`;
-}
-
-const made: string[] = [];
-
-/** A fresh folder under the system temp folder, removed by `removeTempDirs`. */
-export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
-
-/** For `after()`: removes every folder made by `tempDir` in this process. */
-export function removeTempDirs(): void {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export function writeTokenFile(dir: string, token: string, mode = 0o600): string {

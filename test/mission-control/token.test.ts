@@ -2,28 +2,28 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { readBearerToken, redactSecrets } from "../../src/mission-control/token.js";
-import { makeToken, removeTempDirs, tempDir, writeTokenFile } from "./support.js";
+import { makeToken, writeTokenFile } from "./support.js";
+import { tempDir } from "../helpers/temp.js";
 
-after(removeTempDirs);
 
-test("a private token file (0600) is read, without its trailing newline", async () => {
+test("a private token file (0600) is read, without its trailing newline", async (t) => {
   const token = makeToken();
-  const file = writeTokenFile(tempDir("nk-token-"), token, 0o600);
+  const file = writeTokenFile(tempDir(t, "nk-token-"), token, 0o600);
   assert.deepEqual(await readBearerToken(file), { ok: true, token });
 });
 
-test("0400 is private too", async () => {
+test("0400 is private too", async (t) => {
   const token = makeToken();
-  const file = writeTokenFile(tempDir("nk-token-"), token, 0o400);
+  const file = writeTokenFile(tempDir(t, "nk-token-"), token, 0o400);
   assert.deepEqual(await readBearerToken(file), { ok: true, token });
 });
 
 for (const [mode, what] of [[0o644, "readable by others"], [0o640, "readable by group"], [0o604, "readable by others"], [0o620, "writable by group"], [0o602, "writable by others"]] as const) {
-  test(`a token file with mode ${mode.toString(8)} is refused: names the file and the fix, never the token`, async () => {
+  test(`a token file with mode ${mode.toString(8)} is refused: names the file and the fix, never the token`, async (t) => {
     const token = makeToken();
-    const file = writeTokenFile(tempDir("nk-token-"), token, mode);
+    const file = writeTokenFile(tempDir(t, "nk-token-"), token, mode);
     const read = await readBearerToken(file);
     assert.equal(read.ok, false);
     assert.ok(!read.ok);
@@ -36,8 +36,8 @@ for (const [mode, what] of [[0o644, "readable by others"], [0o640, "readable by 
   });
 }
 
-test("missing, empty, a folder, bad characters: refused with a reason naming the file", async () => {
-  const dir = tempDir("nk-token-");
+test("missing, empty, a folder, bad characters: refused with a reason naming the file", async (t) => {
+  const dir = tempDir(t, "nk-token-");
   const missing = await readBearerToken(join(dir, "nope"));
   assert.deepEqual(missing, { ok: false, reason: `missionControl.tokenFile ${join(dir, "nope")} does not exist` });
 
@@ -58,8 +58,8 @@ test("missing, empty, a folder, bad characters: refused with a reason naming the
   assert.equal(read.reason.includes("Injected"), false);
 });
 
-test("a FIFO in place of the token file does not hang the cycle", async () => {
-  const dir = tempDir("nk-token-");
+test("a FIFO in place of the token file does not hang the cycle", async (t) => {
+  const dir = tempDir(t, "nk-token-");
   const fifo = join(dir, "fifo");
   execFileSync("mkfifo", ["-m", "600", fifo]);
   const read = await readBearerToken(fifo);

@@ -15,7 +15,7 @@ import { createProcessRunner } from "../../src/effects/process.js";
 import { probeComponents } from "../../src/probes/components.js";
 import { createProbeEngine } from "../../src/probes/engine.js";
 import { parseSystemctlShow, unitStatus } from "../../src/probes/systemd.js";
-import { tempDir } from "../helpers/cli.js";
+import { tempDir } from "../helpers/temp.js";
 import { makeTestPki } from "../helpers/tls.js";
 
 const effects: Effects = { runner: createProcessRunner(), clock: systemClock, http: createHttpClient, fs: realFileSystem };
@@ -39,28 +39,25 @@ test("systemctl show: blocks parsed; failed, inactive, activating, masked, not-f
   assert.deepEqual(s({ LoadState: "not-found", ActiveState: "inactive" }), ["NOT_INSTALLED", 101]);
 });
 
-test("tcp: a listening port is OK, a closed one ERROR 120", async () => {
+test("tcp: a listening port is OK, a closed one ERROR 120", async (t) => {
   const server = createServer((s) => s.destroy()).listen(0, "127.0.0.1");
+  t.after(() => server.close());
   await once(server, "listening");
   const port = (server.address() as AddressInfo).port;
   const closed = createServer().listen(0, "127.0.0.1");
   await once(closed, "listening");
   const closedPort = (closed.address() as AddressInfo).port;
   closed.close();
-  try {
-    const [up, down] = await probe(
-      { name: "up", status: { type: "tcp", host: "127.0.0.1", port } },
-      { name: "down", status: { type: "tcp", host: "127.0.0.1", port: closedPort } },
-    );
-    assert.deepEqual([up?.status, up?.resultCode], ["OK", 0]);
-    assert.deepEqual([down?.status, down?.resultCode], ["ERROR", 120]);
-  } finally {
-    server.close();
-  }
+  const [up, down] = await probe(
+    { name: "up", status: { type: "tcp", host: "127.0.0.1", port } },
+    { name: "down", status: { type: "tcp", host: "127.0.0.1", port: closedPort } },
+  );
+  assert.deepEqual([up?.status, up?.resultCode], ["OK", 0]);
+  assert.deepEqual([down?.status, down?.resultCode], ["ERROR", 120]);
 });
 
-test("command: exit 0 OK, non-zero ERROR 130, missing NOT_INSTALLED 131; version from output by regex and from a file", async () => {
-  const d = tempDir();
+test("command: exit 0 OK, non-zero ERROR 130, missing NOT_INSTALLED 131; version from output by regex and from a file", async (t) => {
+  const d = tempDir(t);
   writeFileSync(join(d, "VERSION"), "1.296.0.20240101\n");
   const [ok, bad, missing] = await probe(
     { name: "ok", status: { type: "command", command: ["sh", "-c", "echo all good"] }, version: { type: "command", command: ["sh", "-c", "echo 'nginx version: nginx/1.25.3' >&2"], regex: "nginx/(\\S+)" } },
@@ -73,33 +70,32 @@ test("command: exit 0 OK, non-zero ERROR 130, missing NOT_INSTALLED 131; version
   assert.deepEqual([missing?.status, missing?.resultCode, missing?.version], ["NOT_INSTALLED", 131, null]);
 });
 
-test("http: expected status and body, TLS verified against a CA, wrong CA refused, JSON version field", async () => {
+test("http: expected status and body, TLS verified against a CA, wrong CA refused, JSON version field", async (t) => {
   const pki = makeTestPki();
   const server = createHttpsServer({ cert: pki.server.cert, key: pki.server.key }, (req, res) => {
     if (req.url === "/version") { res.setHeader("content-type", "application/json"); res.end(JSON.stringify({ version: { number: "7.17.9" } })); return; }
     if (req.url === "/down") { res.statusCode = 503; res.end("STARTING"); return; }
     res.end("RUNNING");
   });
+  t.after(() => {
+    server.close();
+    server.closeAllConnections();
+  });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   const base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  try {
-    const [ok, wrongBody, down, wrongCa, insecure] = await probe(
-      { name: "ok", status: { type: "http", url: `${base}/health`, caFile: pki.ca.certFile, expectBody: "RUNNING" }, version: { type: "http", url: `${base}/version`, caFile: pki.ca.certFile, field: "version.number" } },
-      { name: "wrong-body", status: { type: "http", url: `${base}/health`, caFile: pki.ca.certFile, expectBody: "GREEN" } },
-      { name: "down", status: { type: "http", url: `${base}/down`, caFile: pki.ca.certFile } },
-      { name: "wrong-ca", status: { type: "http", url: `${base}/health`, caFile: pki.otherCa.certFile } },
-      { name: "insecure", status: { type: "http", url: `${base}/health`, insecureSkipVerify: true } },
-    );
-    assert.deepEqual([ok?.status, ok?.version], ["OK", "7.17.9"]);
-    assert.deepEqual([wrongBody?.status, wrongBody?.resultCode], ["ERROR", 111]);
-    assert.deepEqual([down?.status, down?.resultCode], ["ERROR", 110]);
-    assert.deepEqual([wrongCa?.status, wrongCa?.resultCode], ["ERROR", 113]);
-    assert.equal(insecure?.status, "OK");
-    assert.equal(insecure?.insecure, true);
-    assert.match(insecure?.description ?? "", /TLS verification OFF/);
-  } finally {
-    server.close();
-    server.closeAllConnections();
-  }
+  const [ok, wrongBody, down, wrongCa, insecure] = await probe(
+    { name: "ok", status: { type: "http", url: `${base}/health`, caFile: pki.ca.certFile, expectBody: "RUNNING" }, version: { type: "http", url: `${base}/version`, caFile: pki.ca.certFile, field: "version.number" } },
+    { name: "wrong-body", status: { type: "http", url: `${base}/health`, caFile: pki.ca.certFile, expectBody: "GREEN" } },
+    { name: "down", status: { type: "http", url: `${base}/down`, caFile: pki.ca.certFile } },
+    { name: "wrong-ca", status: { type: "http", url: `${base}/health`, caFile: pki.otherCa.certFile } },
+    { name: "insecure", status: { type: "http", url: `${base}/health`, insecureSkipVerify: true } },
+  );
+  assert.deepEqual([ok?.status, ok?.version], ["OK", "7.17.9"]);
+  assert.deepEqual([wrongBody?.status, wrongBody?.resultCode], ["ERROR", 111]);
+  assert.deepEqual([down?.status, down?.resultCode], ["ERROR", 110]);
+  assert.deepEqual([wrongCa?.status, wrongCa?.resultCode], ["ERROR", 113]);
+  assert.equal(insecure?.status, "OK");
+  assert.equal(insecure?.insecure, true);
+  assert.match(insecure?.description ?? "", /TLS verification OFF/);
 });

@@ -12,7 +12,7 @@ import { createHttpClient } from "../../src/effects/http.js";
 import { probeDirectories } from "../../src/probes/directories.js";
 import { createProbeEngine } from "../../src/probes/engine.js";
 import { mountFor, parseMountInfo } from "../../src/probes/mountinfo.js";
-import { tempDir } from "../helpers/cli.js";
+import { tempDir } from "../helpers/temp.js";
 
 function effectsWith(fs: Partial<FileSystem>): Effects {
   return { runner: createProcessRunner(), clock: systemClock, http: createHttpClient, fs: { ...realFileSystem, ...fs } };
@@ -22,8 +22,8 @@ const dir = (path: string, extra: Record<string, unknown> = {}) => DirectorySche
 const GiB = 1024 ** 3;
 const statfsOf = (freeFraction: number, inodeFraction = 0.5) => async () => ({ bsize: 4096, blocks: (100 * GiB) / 4096, bavail: (100 * GiB * freeFraction) / 4096, files: 1000, ffree: 1000 * inodeFraction });
 
-test("a real directory: OK with free space, inodes and a write test that leaves nothing behind", async () => {
-  const d = tempDir();
+test("a real directory: OK with free space, inodes and a write test that leaves nothing behind", async (t) => {
+  const d = tempDir(t);
   const [r] = await probeDirectories(effectsWith({}), engine(), [dir(d)]);
   assert.equal(r?.status, "OK");
   assert.equal(r?.resultCode, 0);
@@ -33,16 +33,16 @@ test("a real directory: OK with free space, inodes and a write test that leaves 
   assert.deepEqual(readdirSync(d), [], "the write-test file is removed");
 });
 
-test("missing, not a directory: ERROR with their own codes", async () => {
-  const d = tempDir();
+test("missing, not a directory: ERROR with their own codes", async (t) => {
+  const d = tempDir(t);
   writeFileSync(join(d, "file"), "x");
   const [missing, file] = await probeDirectories(effectsWith({}), engine(), [dir(join(d, "nope")), dir(join(d, "file"))]);
   assert.deepEqual([missing?.status, missing?.resultCode], ["ERROR", 201]);
   assert.deepEqual([file?.status, file?.resultCode], ["ERROR", 202]);
 });
 
-test("thresholds: free space and inodes against warn and min, bavail deciding", async () => {
-  const d = tempDir();
+test("thresholds: free space and inodes against warn and min, bavail deciding", async (t) => {
+  const d = tempDir(t);
   const cases: Array<[number, number, string, number]> = [
     [0.5, 0.5, "OK", 0],
     [0.10, 0.5, "WARNING", 210],
@@ -60,9 +60,9 @@ test("thresholds: free space and inodes against warn and min, bavail deciding", 
   assert.equal(bytes?.freePercent, 50);
 });
 
-test("a hung statfs is a stuck directory (206) and does not hold up the others", async () => {
-  const good = tempDir();
-  const hung = tempDir();
+test("a hung statfs is a stuck directory (206) and does not hold up the others", async (t) => {
+  const good = tempDir(t);
+  const hung = tempDir(t);
   const fs: Partial<FileSystem> = {
     statfs: (path) => (path === hung ? new Promise(() => undefined) : realFileSystem.statfs(path)),
   };
@@ -74,15 +74,15 @@ test("a hung statfs is a stuck directory (206) and does not hold up the others",
   assert.ok(performance.now() - started < 3_000);
 });
 
-test("a hung write test is stuck too, naming the phase", async () => {
-  const d = tempDir();
+test("a hung write test is stuck too, naming the phase", async (t) => {
+  const d = tempDir(t);
   const [r] = await probeDirectories(effectsWith({ writeTest: () => new Promise(() => undefined) }), engine(), [dir(d, { timeoutMs: 200 })]);
   assert.deepEqual([r?.status, r?.resultCode], ["ERROR", 206]);
   assert.match(r?.details ?? "", /write test did not return/);
 });
 
-test("read-only: from mountinfo (no write attempted) and from EROFS", async () => {
-  const d = tempDir();
+test("read-only: from mountinfo (no write attempted) and from EROFS", async (t) => {
+  const d = tempDir(t);
   const sub = join(d, "data");
   mkdirSync(sub);
   const mountinfo = `22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/vda rw\n99 22 8:2 / ${d} ro,relatime shared:2 - ext4 /dev/vdb ro,errors=remount-ro\n`;

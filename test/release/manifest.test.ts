@@ -14,7 +14,7 @@ import type { SelfManifest } from "../../src/effects/executable.js";
 import { parseManifest } from "../../src/commands/verify-install.js";
 import { selfComponent } from "../../src/probes/components.js";
 import { FULL_CHECK_EVERY_MS, RECORD_FILE, checkSelfIntegrity, resetSelfIntegrityMemo, withSelfIntegrity } from "../../src/probes/self-integrity.js";
-import { tempDir } from "../helpers/cli.js";
+import { tempDir } from "../helpers/temp.js";
 
 const MARK = ["NODEKEEPER", "SELF", "MANIFEST", "1"].join("-");
 
@@ -39,8 +39,7 @@ function flip(file: string, at: number): void {
 }
 
 test("manifestInFile finds the sealed line, also across a 1 MiB read boundary, and sealedHash matches it", async (t) => {
-  const dir = tempDir();
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   for (const at of [5, 1024 * 1024 - 40, 2 * 1024 * 1024 + 7]) {
     const { file, manifest } = sealedFile(dir, 3 * 1024 * 1024, at);
     assert.deepEqual(await manifestInFile(file), manifest, `line at ${at}`);
@@ -49,8 +48,7 @@ test("manifestInFile finds the sealed line, also across a 1 MiB read boundary, a
 });
 
 test("one byte changed anywhere outside the sealed fields: the hash differs; the fields themselves do not count", async (t) => {
-  const dir = tempDir();
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   const { file, manifest } = sealedFile(dir, 2 * 1024 * 1024, 1024 * 1024 - 10);
   flip(file, 1_500_000);
   assert.notEqual(await sealedHash(file, manifest), manifest.sha256);
@@ -62,8 +60,7 @@ test("one byte changed anywhere outside the sealed fields: the hash differs; the
 });
 
 test("an unsealed manifest (offset 0) or none at all is not a manifest", async (t) => {
-  const dir = tempDir();
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   assert.equal(parseSelfManifest(`${MARK} 1.0.0 ${"0".repeat(16)} ${"0".repeat(64)}`), null);
   const file = join(dir, "plain");
   writeFileSync(file, randomBytes(100_000));
@@ -84,8 +81,7 @@ test("parsers of outside text never throw, and MANIFEST paths stay under the roo
 });
 
 test("the self check: hashes at start, reuses the record while the file is unchanged within the hour, hashes again after", async (t) => {
-  const dir = tempDir();
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   const { file, manifest } = sealedFile(dir, 300_000, 1000);
   let now = Date.parse("2026-12-07T10:00:00Z");
   let hashes = 0;
@@ -115,8 +111,7 @@ test("the self check: hashes at start, reuses the record while the file is uncha
 });
 
 test("the self check: a changed executable is ERROR 149 at once (its ctime moved), an unreadable one UNKNOWN 150", async (t) => {
-  const dir = tempDir();
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   const { file, manifest } = sealedFile(dir, 300_000, 1000);
   const deps = { manifest: () => Promise.resolve(manifest), executable: file, identity: fileIdentity, hash: sealedHash, now: () => Date.now(), stateDir: dir };
   resetSelfIntegrityMemo();

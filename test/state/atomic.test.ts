@@ -1,15 +1,14 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { TestContext } from "node:test";
 import { tempPrefix, writeFileAtomic } from "../../src/state/atomic.js";
 import { removeStaleTemps, removeStaleTempsOf } from "../../src/state/store.js";
+import { tempDir } from "../helpers/temp.js";
 
 function scratch(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), "nk-atomic-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, "nk-atomic-");
   return dir;
 }
 

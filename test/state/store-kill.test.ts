@@ -14,8 +14,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -23,6 +22,7 @@ import * as z from "zod";
 import { stateFile } from "../../src/state/store.js";
 import { isIntact, killTestValue } from "./store-kill-value.js";
 import { mulberry32 } from "../helpers/random.js";
+import { tempDir } from "../helpers/temp.js";
 
 /** The parent checks with zod, strictly: no field more, none less. */
 const killTestSchema = z.strictObject({ n: z.number().int().min(0), pad: z.string(), digest: z.string() });
@@ -100,51 +100,47 @@ function runAndKill(argv: string[], path: string, delayMs: number): Promise<Kill
 }
 
 test(`kill -9 at random moments while writing, ${KILLS} times: the state is always the old or the new value`, { timeout: 120_000 }, async (t) => {
-  const workDir = mkdtempSync(join(tmpdir(), "nk-kill-"));
+  const workDir = tempDir(t, "nk-kill-");
   const seed = Number(process.env.NK_KILL_SEED ?? Date.now() % 1_000_000_007);
   const random = mulberry32(seed);
-  try {
-    const argv = await childCommand(workDir);
-    let midWrite = 0;
-    let progressed = 0;
-    const lane = async (laneNo: number, kills: number) => {
-      const path = join(workDir, `lane-${laneNo}`, "state.json");
-      mkdirSync(dirname(path), { recursive: true });
-      const file = stateFile(path, killTestSchema, { initial: () => killTestValue(0), now: () => Date.now() });
-      let previousTemps = 0;
-      for (let i = 0; i < kills; i++) {
-        const delay = Math.floor(random() * MAX_DELAY_MS);
-        const run = await runAndKill(argv, path, delay);
-        const where = `seed ${seed}, lane ${laneNo}, kill ${i}, delay ${delay} ms`;
-        const read = await file.read();
-        assert.ok(read.ok, `${where}: ${read.ok ? "" : read.error}`);
-        if (!read.ok) return;
-        assert.equal(read.recovery, null, `${where}: the main copy was unusable: ${read.recovery?.problem ?? ""}`);
-        const confirmed = run.lastAck ?? run.start;
-        assert.ok(
-          read.value.n === confirmed || read.value.n === confirmed + 1,
-          `${where}: state holds ${read.value.n}, the writer had confirmed ${confirmed}`,
-        );
-        assert.ok(isIntact(read.value), `${where}: value ${read.value.n} is not intact`);
-        // The .bak copy may be missing (no write has got that far yet); if it is there, it is intact and not newer.
-        const backup = await stateFile(`${path}.bak`, killTestSchema, { initial: () => killTestValue(0), now: () => Date.now() }).read();
-        assert.ok(backup.ok && backup.recovery === null, `${where}: .bak unusable`);
-        if (backup.ok && backup.source === "main") {
-          // Older when earlier writers died between the two renames, never newer.
-          assert.ok(backup.value.n <= read.value.n, `${where}: .bak holds ${backup.value.n}, main ${read.value.n}`);
-          assert.ok(isIntact(backup.value), `${where}: .bak not intact`);
-        }
-        if (run.tempsLeft > previousTemps) midWrite += 1;
-        previousTemps = run.tempsLeft;
-        if (read.value.n > run.start) progressed += 1;
+  const argv = await childCommand(workDir);
+  let midWrite = 0;
+  let progressed = 0;
+  const lane = async (laneNo: number, kills: number) => {
+    const path = join(workDir, `lane-${laneNo}`, "state.json");
+    mkdirSync(dirname(path), { recursive: true });
+    const file = stateFile(path, killTestSchema, { initial: () => killTestValue(0), now: () => Date.now() });
+    let previousTemps = 0;
+    for (let i = 0; i < kills; i++) {
+      const delay = Math.floor(random() * MAX_DELAY_MS);
+      const run = await runAndKill(argv, path, delay);
+      const where = `seed ${seed}, lane ${laneNo}, kill ${i}, delay ${delay} ms`;
+      const read = await file.read();
+      assert.ok(read.ok, `${where}: ${read.ok ? "" : read.error}`);
+      if (!read.ok) return;
+      assert.equal(read.recovery, null, `${where}: the main copy was unusable: ${read.recovery?.problem ?? ""}`);
+      const confirmed = run.lastAck ?? run.start;
+      assert.ok(
+        read.value.n === confirmed || read.value.n === confirmed + 1,
+        `${where}: state holds ${read.value.n}, the writer had confirmed ${confirmed}`,
+      );
+      assert.ok(isIntact(read.value), `${where}: value ${read.value.n} is not intact`);
+      // The .bak copy may be missing (no write has got that far yet); if it is there, it is intact and not newer.
+      const backup = await stateFile(`${path}.bak`, killTestSchema, { initial: () => killTestValue(0), now: () => Date.now() }).read();
+      assert.ok(backup.ok && backup.recovery === null, `${where}: .bak unusable`);
+      if (backup.ok && backup.source === "main") {
+        // Older when earlier writers died between the two renames, never newer.
+        assert.ok(backup.value.n <= read.value.n, `${where}: .bak holds ${backup.value.n}, main ${read.value.n}`);
+        assert.ok(isIntact(backup.value), `${where}: .bak not intact`);
       }
-    };
-    const perLane = Math.ceil(KILLS / LANES);
-    await Promise.all(Array.from({ length: LANES }, (_, i) => lane(i, perLane)));
-    t.diagnostic(`seed ${seed}: ${perLane * LANES} kills, ${midWrite} of them left a temp file (killed mid-write), ${progressed} after at least one write`);
-    // Not a timing assert: a run where no kill ever landed inside a write would prove nothing.
-    assert.ok(midWrite > 0, `seed ${seed}: no kill landed in the middle of a write`);
-  } finally {
-    rmSync(workDir, { recursive: true, force: true });
-  }
+      if (run.tempsLeft > previousTemps) midWrite += 1;
+      previousTemps = run.tempsLeft;
+      if (read.value.n > run.start) progressed += 1;
+    }
+  };
+  const perLane = Math.ceil(KILLS / LANES);
+  await Promise.all(Array.from({ length: LANES }, (_, i) => lane(i, perLane)));
+  t.diagnostic(`seed ${seed}: ${perLane * LANES} kills, ${midWrite} of them left a temp file (killed mid-write), ${progressed} after at least one write`);
+  // Not a timing assert: a run where no kill ever landed inside a write would prove nothing.
+  assert.ok(midWrite > 0, `seed ${seed}: no kill landed in the middle of a write`);
 });

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, test } from "node:test";
+import { beforeEach, test } from "node:test";
 import * as z from "zod";
 import { stateFile } from "../../src/state/store.js";
+import { eachTest, tempDir } from "../helpers/temp.js";
 
 const Schema = z.object({ n: z.number().int(), name: z.string() });
 type Value = z.infer<typeof Schema>;
@@ -14,12 +14,9 @@ let dir: string;
 let path: string;
 const open = () => stateFile<Value>(path, Schema, { initial: () => ({ n: 0, name: "initial" }), now: () => NOW });
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "nk-store-"));
+beforeEach((t) => {
+  dir = tempDir(eachTest(t), "nk-store-");
   path = join(dir, "state", "thing.json");
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
 });
 
 test("first run: the initial value, no recovery note", async () => {

@@ -1,14 +1,14 @@
 /** The connectivity probe's pure parts: configuration, median, HTTP parsing, error kinds, contract entries, status. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ConnectivityConfigSchema, PeerSchema } from "../../src/config/connectivity.js";
-import { healthRequest, MAX_BODY_BYTES, parseResponse } from "../../src/probes/connectivity/http1.js";
-import { median, roundMs } from "../../src/probes/connectivity/median.js";
-import { classifyError } from "../../src/probes/connectivity/outcome.js";
-import { peerTargets, type PeerConnectivity, type ViewResult } from "../../src/probes/connectivity/probe.js";
-import { toConnectivityMetric } from "../../src/report/connectivity-metric.js";
-import { connectivityStatus, toPeerTableRows } from "../../src/probes/connectivity/status.js";
-import { ConnectivityMetricSchema } from "../../src/contract/report.js";
+import { ConnectivityConfigSchema, PeerSchema } from "../../../src/config/connectivity.js";
+import { healthRequest, MAX_BODY_BYTES, parseResponse } from "../../../src/probes/connectivity/http1.js";
+import { median, roundMs } from "../../../src/probes/connectivity/median.js";
+import { classifyError } from "../../../src/probes/connectivity/outcome.js";
+import { peerTargets, type PeerConnectivity, type ViewResult } from "../../../src/probes/connectivity/probe.js";
+import { toConnectivityMetric } from "../../../src/report/connectivity-metric.js";
+import { connectivityStatus, toPeerTableRows } from "../../../src/probes/connectivity/status.js";
+import { ConnectivityMetricSchema } from "../../../src/contract/report.js";
 
 describe("configuration", () => {
   test("defaults are the contract's: 8018, https 443 /rest/health RUNNING, Cassandra 9042 and 7000", () => {

@@ -6,15 +6,14 @@
  * the overall deadline.
  */
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ConnectivityConfigSchema, type ConnectivityConfig, type Peer } from "../../src/config/connectivity.js";
-import { probeConnectivity, type PeerConnectivity } from "../../src/probes/connectivity/probe.js";
-import { toConnectivityMetric } from "../../src/report/connectivity-metric.js";
-import { connectivityStatus, toPeerTableRows } from "../../src/probes/connectivity/status.js";
-import { ConnectivityMetricSchema } from "../../src/contract/report.js";
-import { makeTestPki, type TestPki } from "../helpers/tls.js";
+import { ConnectivityConfigSchema, type ConnectivityConfig, type Peer } from "../../../src/config/connectivity.js";
+import { probeConnectivity, type PeerConnectivity } from "../../../src/probes/connectivity/probe.js";
+import { toConnectivityMetric } from "../../../src/report/connectivity-metric.js";
+import { connectivityStatus, toPeerTableRows } from "../../../src/probes/connectivity/status.js";
+import { ConnectivityMetricSchema } from "../../../src/contract/report.js";
+import { makeTestPki, type TestPki } from "../../helpers/tls.js";
 import {
   ipv6Available,
   openResources,
@@ -99,8 +98,6 @@ before(async () => {
 
 after(async () => {
   await Promise.all([servers?.close(), silent?.close()]);
-  // makeTestPki() leaves its folder (keys included) behind; this process is done with it.
-  if (pki) rmSync(pki.dir, { recursive: true, force: true });
 });
 
 describe("three local peers: healthy (50 ms server), refusing, silent", () => {

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileS
 import { join } from "node:path";
 import { test } from "node:test";
 import { escapeLabelValue, renderMetrics, TEXTFILE_NAME, writeTextfile, type MetricsInput } from "../../src/report/prometheus.js";
-import { tempDir } from "../helpers/cli.js";
+import { tempDir } from "../helpers/temp.js";
 import { assertNamingConventions, parseExposition, type MetricFamily } from "./exposition.js";
 
 const INPUT: MetricsInput = {
@@ -104,8 +104,8 @@ test("renderMetrics: a node with nothing known still gives a valid file; never e
   assert.equal(invalid.has("nodekeeper_outbox_reports"), false);
 });
 
-test("writeTextfile: atomic replace, 0644 despite a strict umask, no temp file left, nothing ending in .prom but the file", async () => {
-  const dir = tempDir("nk-prom-");
+test("writeTextfile: atomic replace, 0644 despite a strict umask, no temp file left, nothing ending in .prom but the file", async (t) => {
+  const dir = tempDir(t, "nk-prom-");
   const first = renderMetrics(INPUT);
   const previous = process.umask(0o077); // as under the systemd unit's UMask=0077
   try {
@@ -122,8 +122,8 @@ test("writeTextfile: atomic replace, 0644 despite a strict umask, no temp file l
   assert.deepEqual(readdirSync(dir), [TEXTFILE_NAME]);
 });
 
-test("writeTextfile: a reader during many rewrites always sees a whole file", async () => {
-  const dir = tempDir("nk-prom-");
+test("writeTextfile: a reader during many rewrites always sees a whole file", async (t) => {
+  const dir = tempDir(t, "nk-prom-");
   const texts = [renderMetrics(INPUT), renderMetrics({ ...INPUT, peers: [] }), renderMetrics({ ...INPUT, components: [] })];
   await writeTextfile(dir, texts[0]!);
   const path = join(dir, TEXTFILE_NAME);
@@ -143,8 +143,8 @@ test("writeTextfile: a reader during many rewrites always sees a whole file", as
   assert.ok(reads > 0);
 });
 
-test("writeTextfile: stale temp files of a crashed write are removed; fresh ones (another writer) are kept", async () => {
-  const dir = tempDir("nk-prom-");
+test("writeTextfile: stale temp files of a crashed write are removed; fresh ones (another writer) are kept", async (t) => {
+  const dir = tempDir(t, "nk-prom-");
   const stale = join(dir, `.${TEXTFILE_NAME}.123.dead.tmp`);
   const fresh = join(dir, `.${TEXTFILE_NAME}.456.busy.tmp`);
   const other = join(dir, "other.prom");
@@ -157,8 +157,8 @@ test("writeTextfile: stale temp files of a crashed write are removed; fresh ones
   assert.deepEqual(readdirSync(dir).sort(), [`.${TEXTFILE_NAME}.456.busy.tmp`, TEXTFILE_NAME, "other.prom"].sort());
 });
 
-test("writeTextfile: a missing folder is an error (it is node_exporter's to create), and leaves nothing behind", async () => {
-  const dir = tempDir("nk-prom-");
+test("writeTextfile: a missing folder is an error (it is node_exporter's to create), and leaves nothing behind", async (t) => {
+  const dir = tempDir(t, "nk-prom-");
   await assert.rejects(writeTextfile(join(dir, "nope"), "x\n"), { code: "ENOENT" });
   assert.equal(existsSync(join(dir, "nope")), false, "the folder is not created");
   assert.deepEqual(readdirSync(dir), []);

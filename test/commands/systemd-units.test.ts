@@ -6,7 +6,8 @@ import { describe, test } from "node:test";
 import {
   renderUnits, RUN_UNIT, SERVICE_UNIT, TIMER_UNIT, timingFor, unitOptionsProblems, writeUnits, type UnitFile, type UnitOptions,
 } from "../../src/commands/systemd-units.js";
-import { BIN, tempDir } from "../helpers/cli.js";
+import { BIN } from "../helpers/cli.js";
+import { tempDir } from "../helpers/temp.js";
 
 const OPTIONS: UnitOptions = {
   nodekeeperPath: BIN, // exists: `systemd-analyze verify` checks that ExecStart's program does
@@ -245,8 +246,8 @@ describe("renderUnits: options", () => {
 });
 
 describe("writeUnits", () => {
-  test("writes each unit atomically, 0644, nothing else left in the folder", async () => {
-    const dir = tempDir("nk-units-");
+  test("writes each unit atomically, 0644, nothing else left in the folder", async (t) => {
+    const dir = tempDir(t, "nk-units-");
     const units = renderUnits(OPTIONS);
     const previous = process.umask(0o022);
     try {
@@ -293,7 +294,7 @@ function verify(dir: string, files: readonly string[], env: Record<string, strin
 
 describe("systemd-analyze", { skip: analyzeMissing ?? false }, () => {
   test("verify: the three units load without a single warning", async (t) => {
-    const dir = tempDir("nk-verify-");
+    const dir = tempDir(t, "nk-verify-");
     await writeUnits(dir, renderUnits(OPTIONS));
     const r = verify(dir, [SERVICE_UNIT, TIMER_UNIT, RUN_UNIT]);
     if (r.status !== 0 && r.ours.length === 0) {
@@ -306,7 +307,7 @@ describe("systemd-analyze", { skip: analyzeMissing ?? false }, () => {
 
     // The check above is real: a unit with an unknown key, a bad value and a
     // missing program is caught (exit code 0 for the first two!).
-    const badDir = tempDir("nk-verify-bad-");
+    const badDir = tempDir(t, "nk-verify-bad-");
     const good = renderUnits(OPTIONS)[0]!.content;
     writeFileSync(join(badDir, SERVICE_UNIT), good.replace("ProtectSystem=strict", "ProtectSystem=strikt\nBogusKey=1"));
     const bad = verify(badDir, [SERVICE_UNIT]);
@@ -319,7 +320,7 @@ describe("systemd-analyze", { skip: analyzeMissing ?? false }, () => {
   });
 
   test("verify: quoted paths with spaces and % reach systemd as one argument each", async (t) => {
-    const dir = tempDir("nk-verify-q-");
+    const dir = tempDir(t, "nk-verify-q-");
     const binDir = join(dir, "node 50% dir");
     mkdirSync(binDir);
     symlinkSync(process.execPath, join(binDir, "node"));
@@ -337,8 +338,8 @@ describe("systemd-analyze", { skip: analyzeMissing ?? false }, () => {
     assert.ok(!r.ours.some((l) => /ignoring|Failed|Unknown/.test(l)), r.ours.join("\n"));
   });
 
-  test("security --offline: low exposure, and every weakness it names is a documented choice", { skip: systemdVersion < 250 ? `systemd ${systemdVersion} has no offline security analysis (250+)` : false }, async () => {
-    const dir = tempDir("nk-security-");
+  test("security --offline: low exposure, and every weakness it names is a documented choice", { skip: systemdVersion < 250 ? `systemd ${systemdVersion} has no offline security analysis (250+)` : false }, async (t) => {
+    const dir = tempDir(t, "nk-security-");
     const units = renderUnits(OPTIONS);
     await writeUnits(dir, units);
     for (const name of [SERVICE_UNIT, RUN_UNIT]) {
