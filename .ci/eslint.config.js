@@ -112,6 +112,59 @@ export const clockPlugin = {
   },
 };
 
+// Where src/ may import node:fs itself; everywhere else files are read through
+// the file-system effect (effects.fs, src/effects/fs.ts), so that a test can
+// make a file unreadable or a mount hang without touching the disk, and the
+// state folder only through its modules in state/. Paths relative to src/.
+const OWN_FS = new Map([
+  // The file-system effect itself, and the effects that run or hash executables.
+  ["effects/", "the effects"],
+  // The adapter of the state folder: one module per file kind, one atomic writer.
+  ["state/", "the state folder's modules"],
+  // Reads the configuration and secret files once at start, before effects exist.
+  ["config/", "reads the configuration at start"],
+  // The demo: builds and reads its own world in a temporary folder.
+  ["dev/", "the demo"],
+  // Reads package.json only when run from source; the bundle inlines the version.
+  ["contract/version.ts", "package.json when run from source"],
+  // TEMPORARY: moves to state/ after the apply split merges
+  ["apply/execute.ts", "TEMPORARY: moves to state/ after the apply split merges"],
+  // TEMPORARY: moves to state/ after the apply split merges
+  ["apply/repair.ts", "TEMPORARY: moves to state/ after the apply split merges"],
+]);
+const FS_MODULES = new Set(["fs", "fs/promises", "node:fs", "node:fs/promises"]);
+
+export const fsPlugin = {
+  rules: {
+    "no-direct-fs": {
+      meta: {
+        type: "problem", schema: [],
+        messages: { directFs: "{{spec}} is imported directly: read files through the file-system effect (effects.fs, src/effects/fs.ts) or a state/ module, so that tests can make a file fail without touching the disk." },
+      },
+      create(context) {
+        const rel = relative(SRC, context.filename).split(sep).join("/");
+        if (rel.startsWith("..") || [...OWN_FS.keys()].some((p) => (p.endsWith("/") ? rel.startsWith(p) : rel === p))) return {};
+        const check = (node, source) => {
+          if (source && source.type === "Literal" && typeof source.value === "string" && FS_MODULES.has(source.value)) {
+            context.report({ node: source, messageId: "directFs", data: { spec: source.value } });
+          }
+        };
+        return {
+          // Type-only imports (import type { Stats } from "node:fs") touch nothing at run time.
+          ImportDeclaration: (n) => { if (n.importKind !== "type") check(n, n.source); },
+          ExportNamedDeclaration: (n) => { if (n.exportKind !== "type") check(n, n.source); },
+          ExportAllDeclaration: (n) => { if (n.exportKind !== "type") check(n, n.source); },
+          ImportExpression: (n) => check(n, n.source),
+          // require("node:fs") in a CommonJS corner.
+          CallExpression: (n) => {
+            if (n.callee.type === "Identifier" && n.callee.name === "require") check(n, n.arguments[0]);
+          },
+        };
+      },
+    },
+  },
+};
+
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "coverage/**"] },
   js.configs.recommended,
@@ -131,8 +184,8 @@ export default tseslint.config(
   },
   {
     files: ["src/**/*.ts"],
-    plugins: { layers: layersPlugin, clock: clockPlugin },
-    rules: { "layers/no-upward-import": "error", "clock/no-wall-clock": "error" },
+    plugins: { layers: layersPlugin, clock: clockPlugin, fs: fsPlugin },
+    rules: { "layers/no-upward-import": "error", "clock/no-wall-clock": "error", "fs/no-direct-fs": "error" },
   },
   {
     files: ["test/**/*.ts"],

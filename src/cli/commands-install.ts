@@ -52,9 +52,10 @@ export function registerVerifyInstall(program: Command): void {
     .action(async (opts: { root?: string; pubkey?: string }) => {
       const path = await import("node:path");
       const { installRoot, verifyInstall } = await import("../commands/verify-install.js");
+      const { realFileSystem } = await import("../effects/fs.js");
       const root = installRoot({ root: opts.root, executable: process.execPath, cwd: process.cwd() });
       if (!root.ok) throw new CliError(root.message, exitCodeOf(root.outcome));
-      const result = await verifyInstall({ root: root.root, pubkeyFile: opts.pubkey === undefined ? undefined : path.resolve(opts.pubkey) });
+      const result = await verifyInstall({ root: root.root, pubkeyFile: opts.pubkey === undefined ? undefined : path.resolve(opts.pubkey), fs: realFileSystem });
       const label = (ok: boolean | null) => (ok === true ? "OK     " : ok === false ? "DIFFERS" : "NOTE   ");
       write(`nodekeeper verify-install: root ${result.root}\n`);
       for (const f of result.findings) write(`${label(f.ok)} ${f.subject}: ${f.detail}\n`);

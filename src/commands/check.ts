@@ -93,8 +93,8 @@ async function cassandraNow({ effects, config }: AreaRun, thresholds: Thresholds
   }, thresholds);
 }
 
-async function connectivityNow({ config }: AreaRun, thresholds: ThresholdsFor<"connectivity">): Promise<CheckResult> {
-  const results = await probeConnectivity({ peers: config.peers, config: config.connectivity, deadlineMs: config.probes.deadlineMs });
+async function connectivityNow({ effects, config }: AreaRun, thresholds: ThresholdsFor<"connectivity">): Promise<CheckResult> {
+  const results = await probeConnectivity({ peers: config.peers, config: config.connectivity, deadlineMs: config.probes.deadlineMs, fs: effects.fs });
   const metrics = results.map((r) => ({ ...toConnectivityMetric(r, null), probed: r.probed }));
   return checkConnectivity(metrics, thresholds);
 }

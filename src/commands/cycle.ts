@@ -97,7 +97,7 @@ async function lockedCycle(
   const report = await buildCycleReport(effects, config, snapshot);
   const reportBuiltAt = effects.clock.monotonic();
   const outcome = await exchange(
-    { http: effects.http, clock: effects.clock, logger },
+    { http: effects.http, clock: effects.clock, logger, fs: effects.fs },
     {
       config: config.missionControl, clusterId: config.clusterId, stateDir: config.stateDir, report,
       deadlineAt, userAgent: `nodekeeper/${NODEKEEPER_VERSION}`, signal: options.signal, secrets: options.secrets,

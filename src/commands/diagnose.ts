@@ -15,8 +15,6 @@
  * gives the clock offset.
  */
 import { X509Certificate, createPrivateKey } from "node:crypto";
-import { constants } from "node:fs";
-import { access, readFile, readdir, stat, statfs } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { join } from "node:path";
 import { oneLine } from "../apply/text.js";
@@ -27,6 +25,7 @@ import type { LoadedConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { exitCodeOf } from "../contract/outcomes.js";
 import type { DiagnoseOutcome, ExitCode } from "../contract/outcomes.js";
+import type { FileSystem } from "../effects/fs.js";
 import type { Effects } from "../effects/index.js";
 import { secureContextFor } from "../effects/http.js";
 import { CLOCK_OFFSET_WARNING_MS, clockOffsetFromDate, describeClockOffset } from "../mission-control/clock-offset.js";
@@ -131,12 +130,12 @@ export async function diagnose(effects: Effects, options: DiagnoseOptions): Prom
   const { config } = loaded;
   const groups = await Promise.all([
     Promise.resolve([ok("config", `${loaded.file ?? "embedded default"}: valid`)]),
-    checkStateDir(config.stateDir),
-    checkSecrets(config, loaded.file),
+    checkStateDir(effects.fs, config.stateDir),
+    checkSecrets(effects.fs, config, loaded.file),
     checkMissionControl(effects, config, options.env),
-    checkClientCertificate(config, effects.clock.now()),
+    checkClientCertificate(effects.fs, config, effects.clock.now()),
     checkServerApi(effects, config),
-    checkSystemd(effects, config, options.systemdBooted ?? systemdBooted),
+    checkSystemd(effects, config, options.systemdBooted ?? (() => systemdBooted(effects.fs))),
     checkNodetool(effects, config),
     Promise.resolve([checkThreadPool(options.threadPoolSize, config.directories.length)]),
   ]);
@@ -162,9 +161,9 @@ function finish(effects: Effects, started: number, configFile: string | null, fi
   };
 }
 
-async function systemdBooted(): Promise<boolean> {
+async function systemdBooted(fs: FileSystem): Promise<boolean> {
   try {
-    return (await stat("/run/systemd/system")).isDirectory();
+    return (await fs.stat("/run/systemd/system")).isDirectory;
   } catch {
     return false;
   }
@@ -172,36 +171,36 @@ async function systemdBooted(): Promise<boolean> {
 
 // ---- the state folder
 
-async function checkStateDir(dir: string): Promise<Finding[]> {
+async function checkStateDir(fs: FileSystem, dir: string): Promise<Finding[]> {
   const id = "state-dir";
   let st;
   try {
-    st = await stat(dir);
+    st = await fs.stat(dir);
   } catch (e) {
     const c = codeOf(e);
     return [error(id, `${dir}: ${c === "ENOENT" ? "does not exist" : `cannot be read (${c})`}`, `install -d -o <nodekeeper user> -m 0750 ${dir}`)];
   }
-  if (!st.isDirectory()) return [error(id, `${dir} is not a directory`, `move it away and run: install -d -o <nodekeeper user> -m 0750 ${dir}`)];
+  if (!st.isDirectory) return [error(id, `${dir} is not a directory`, `move it away and run: install -d -o <nodekeeper user> -m 0750 ${dir}`)];
   const findings: Finding[] = [ok(id, `${dir} exists`)];
   const uid = process.getuid?.() ?? -1;
-  const writable = await access(dir, constants.W_OK | constants.X_OK).then(() => true, () => false);
+  const writable = await fs.access(dir, { write: true, execute: true });
   if (st.uid === uid) findings.push(ok(`${id}.owner`, `owned by this user (uid ${uid})`));
   else if (writable) findings.push(warn(`${id}.owner`, `owned by uid ${st.uid}, not by this user (uid ${uid}), but writable`, `chown -R <nodekeeper user> ${dir}`));
   else findings.push(error(`${id}.owner`, `owned by uid ${st.uid} and not writable by this user (uid ${uid}): no state, outbox or audit can be written`, `chown -R <nodekeeper user> ${dir}`));
   if (st.mode & 0o022) findings.push(warn(`${id}.mode`, `mode ${mode4(st.mode)}: writable by ${st.mode & 0o002 ? "others" : "group"}, who could plant state or instructions`, `chmod 0750 ${dir}`));
   else if (st.mode & 0o007) findings.push(warn(`${id}.mode`, `mode ${mode4(st.mode)}: others can read the audit log and reports`, `chmod 0750 ${dir}`));
   else findings.push(ok(`${id}.mode`, `mode ${mode4(st.mode)}`));
-  findings.push(await checkFreeSpace(dir));
-  findings.push(await checkUnreadable(dir));
+  findings.push(await checkFreeSpace(fs, dir));
+  findings.push(await checkUnreadable(fs, dir));
   return findings;
 }
 
-async function checkFreeSpace(dir: string): Promise<Finding> {
+async function checkFreeSpace(fs: FileSystem, dir: string): Promise<Finding> {
   const id = "state-dir.space";
   let timer: NodeJS.Timeout | undefined;
   const hung = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), 5_000); }); // 5 s: a hung mount never answers
   try {
-    const s = await Promise.race([statfs(dir), hung]);
+    const s = await Promise.race([fs.statfs(dir), hung]);
     if (s === null) return error(id, `statfs ${dir} did not return within 5 s: the file system hangs`, "check the mount (dmesg, the NFS server)");
     const free = s.bavail * s.bsize;
     const percent = s.blocks > 0 ? (100 * s.bavail) / s.blocks : 0;
@@ -216,7 +215,7 @@ async function checkFreeSpace(dir: string): Promise<Finding> {
   }
 }
 
-async function checkUnreadable(dir: string): Promise<Finding> {
+async function checkUnreadable(fs: FileSystem, dir: string): Promise<Finding> {
   const id = "state-dir.files";
   const unreadable: string[] = [];
   let seen = 0;
@@ -224,7 +223,7 @@ async function checkUnreadable(dir: string): Promise<Finding> {
   const walk = async (path: string, depth: number): Promise<void> => {
     let entries;
     try {
-      entries = await readdir(path, { withFileTypes: true });
+      entries = await fs.readdir(path);
     } catch {
       unreadable.push(path);
       return;
@@ -232,8 +231,8 @@ async function checkUnreadable(dir: string): Promise<Finding> {
     for (const entry of entries) {
       if (++seen > MAX_STATE_ENTRIES) { cut = true; return; }
       const full = join(path, entry.name);
-      if (entry.isDirectory() && depth < 3) await walk(full, depth + 1);
-      else if (entry.isFile() && !(await access(full, constants.R_OK | constants.W_OK).then(() => true, () => false))) unreadable.push(full);
+      if (entry.isDirectory && depth < 3) await walk(full, depth + 1);
+      else if (entry.isFile && !(await fs.access(full, { read: true, write: true }))) unreadable.push(full);
     }
   };
   await walk(dir, 0);
@@ -245,7 +244,7 @@ async function checkUnreadable(dir: string): Promise<Finding> {
 
 // ---- secret files
 
-async function checkSecrets(config: Config, configFile: string | null): Promise<Finding[]> {
+async function checkSecrets(fs: FileSystem, config: Config, configFile: string | null): Promise<Finding[]> {
   const mc = config.missionControl;
   const files: Array<[string, string | undefined]> = [
     ["missionControl.tokenFile", mc.tokenFile],
@@ -254,23 +253,23 @@ async function checkSecrets(config: Config, configFile: string | null): Promise<
   ];
   // A proxy URL with a password makes the configuration file itself a secret.
   if (configFile && mc.proxy && mc.proxy !== "none" && new URL(mc.proxy).password) files.push(["config-file", configFile]); // holds the proxy password
-  const findings = await Promise.all(files.filter(([, p]) => p !== undefined).map(([key, path]) => checkSecretFile(key, path!)));
+  const findings = await Promise.all(files.filter(([, p]) => p !== undefined).map(([key, path]) => checkSecretFile(fs, key, path!)));
   return findings.length ? findings : [skip("secrets", "no token or key file configured")];
 }
 
-async function checkSecretFile(key: string, path: string): Promise<Finding> {
+async function checkSecretFile(fs: FileSystem, key: string, path: string): Promise<Finding> {
   const id = `secrets.${key}`;
   let st;
   try {
-    st = await stat(path);
+    st = await fs.stat(path);
   } catch (e) {
     const c = codeOf(e);
     return error(id, `${path}: ${c === "ENOENT" ? "does not exist" : `cannot be read (${c})`}`, c === "ENOENT" ? `create it with mode 600: install -m 600 /dev/null ${path}, then write the secret into it` : `chown <nodekeeper user> ${path} && chmod 600 ${path}`);
   }
-  if (!st.isFile()) return error(id, `${path} is not a regular file`, `put the secret in a regular file with mode 600`);
+  if (!st.isFile) return error(id, `${path} is not a regular file`, `put the secret in a regular file with mode 600`);
   const open = whoCanRead(st.mode);
   if (open) return error(id, `${path} is ${open} (mode ${mode4(st.mode)}): nodekeeper refuses it`, `chmod 600 ${path}`);
-  const readable = await access(path, constants.R_OK).then(() => true, () => false);
+  const readable = await fs.access(path, { read: true });
   if (!readable) return error(id, `${path} is not readable by this user (owner uid ${st.uid}, mode ${mode4(st.mode)})`, `chown <nodekeeper user> ${path}`);
   return ok(id, `${path}: mode ${mode4(st.mode)}, owner uid ${st.uid}`);
 }
@@ -319,7 +318,7 @@ async function checkMissionControl(effects: Effects, config: Config, env: Diagno
     }
   }
   if (url.protocol === "https:" && !findings.some((f) => f.check === "mission-control.tls")) {
-    findings.push(...(await checkTls(tcp.socket, host, mc, effects.clock.now(), deadline)));
+    findings.push(...(await checkTls(effects.fs, tcp.socket, host, mc, effects.clock.now(), deadline)));
   } else if (url.protocol !== "https:") {
     tcp.socket.destroy();
     findings.push(skip("mission-control.tls", "plain http:// to a loopback address: no TLS"));
@@ -338,11 +337,11 @@ function skipped(checks: readonly string[], why: string): Finding[] {
   return checks.map((c) => skip(`mission-control.${c}`, `not checked: ${why}`));
 }
 
-async function checkTls(socket: Socket, host: string, mc: Config["missionControl"], now: number, deadline: number): Promise<Finding[]> {
+async function checkTls(fs: FileSystem, socket: Socket, host: string, mc: Config["missionControl"], now: number, deadline: number): Promise<Finding[]> {
   const trust = mc.caFile ? `the system roots and missionControl.caFile ${mc.caFile}` : "the system roots (no missionControl.caFile)";
   let context;
   try {
-    const [ca, cert, key] = await Promise.all([mc.caFile, mc.certFile, mc.keyFile].map((p) => (p ? readFile(p, "utf8") : Promise.resolve(undefined))));
+    const [ca, cert, key] = await Promise.all([mc.caFile, mc.certFile, mc.keyFile].map((p) => (p ? fs.readFile(p) : Promise.resolve(undefined))));
     context = secureContextFor({ ca, cert, key });
   } catch (e) {
     socket.destroy();
@@ -408,13 +407,13 @@ function withSlash(url: string): string {
 
 // ---- client certificate
 
-async function checkClientCertificate(config: Config, now: number): Promise<Finding[]> {
+async function checkClientCertificate(fs: FileSystem, config: Config, now: number): Promise<Finding[]> {
   const { certFile, keyFile } = config.missionControl;
   const id = "client-certificate";
   if (!certFile) return [skip(id, "no missionControl.certFile: no client certificate")];
   let cert: X509Certificate;
   try {
-    cert = new X509Certificate(await readFile(certFile));
+    cert = new X509Certificate(await fs.readBytes(certFile));
   } catch (e) {
     return [error(id, `${certFile}: ${codeOf(e) === "error" ? "not a PEM certificate" : `cannot be read (${codeOf(e)})`}`, "put the PEM client certificate there")];
   }
@@ -427,7 +426,7 @@ async function checkClientCertificate(config: Config, now: number): Promise<Find
   else findings.push(ok(id, `${certFile} (${subject}) expires in ${days(left)} (${cert.validTo})`));
   if (keyFile) {
     try {
-      if (!cert.checkPrivateKey(createPrivateKey(await readFile(keyFile)))) findings.push(error(`${id}.key`, `${keyFile} is not the key of ${certFile}`, "pair the certificate with its own key"));
+      if (!cert.checkPrivateKey(createPrivateKey(await fs.readBytes(keyFile)))) findings.push(error(`${id}.key`, `${keyFile} is not the key of ${certFile}`, "pair the certificate with its own key"));
     } catch (e) {
       findings.push(error(`${id}.key`, `${keyFile}: ${codeOf(e) === "error" ? "not a usable private key" : `cannot be read (${codeOf(e)})`}`, "put the PEM private key of the certificate there"));
     }
@@ -443,7 +442,7 @@ async function checkServerApi(effects: Effects, config: Config): Promise<Finding
   let token: string | undefined;
   if (server.tokenFile) {
     try {
-      token = (await readFile(server.tokenFile, "utf8")).trim();
+      token = (await effects.fs.readFile(server.tokenFile)).trim();
     } catch (e) {
       return [error("server-api", `server.tokenFile ${server.tokenFile} cannot be read (${codeOf(e)})`, "see the secret's line above")];
     }

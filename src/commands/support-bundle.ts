@@ -13,15 +13,14 @@
  * password (raw, URL-encoded and JSON-escaped forms). The archive is built in
  * memory (tar.ts) and written with mode 0600.
  */
-import { constants } from "node:fs";
-import { open, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { arch, release, type, version as osVersion } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
-import { randomUUID } from "node:crypto";
+import { basename, join, resolve } from "node:path";
 import { ConfigError, loadConfig, redactConfig } from "../config/load.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
+import type { FileSystem } from "../effects/fs.js";
 import type { Effects } from "../effects/index.js";
+import { writeFileAtomic } from "../state/atomic.js";
 import { AUDIT_FILE } from "../state/audit.js";
 import { NODEKEEPER_VERSION } from "../contract/version.js";
 import { diagnose, diagnoseDocument } from "./diagnose.js";
@@ -70,26 +69,26 @@ export async function supportBundle(effects: Effects, options: SupportBundleOpti
     problems.push(`the configuration does not validate (see diagnose.json); status was not run`);
   }
   const config = loaded?.config ?? null;
-  const secrets = config ? await secretValues(config) : [];
+  const secrets = config ? await secretValues(effects.fs, config) : [];
 
   if (loaded && config) {
     add("config.json", json({ file: loaded.file, effective: redactConfig(config) }));
     try {
       const { snapshot: _raw, ...view } = await status(effects, loaded, { fresh: false });
       add("status.json", json(view));
-      add("versions.json", json(await versions(config, view.cassandra.version)));
+      add("versions.json", json(await versions(effects.fs, config, view.cassandra.version)));
     } catch (error) {
       problems.push(`status failed: ${(error as Error).message}`);
-      add("versions.json", json(await versions(config, null)));
+      add("versions.json", json(await versions(effects.fs, config, null)));
     }
   }
   add("diagnose.json", json(diagnoseDocument(await diagnose(effects, { configFile: options.configFile, env: options.env, threadPoolSize: options.threadPoolSize }))));
   if (config) {
-    const audit = await auditTail(config.stateDir, config.missionControl.audit.keep);
+    const audit = await auditTail(effects.fs, config.stateDir, config.missionControl.audit.keep);
     if (audit === null) problems.push(`no audit log in ${config.stateDir}`);
     else add("audit-tail.jsonl", audit);
     if (config.log.file) {
-      const log = await tailLines(config.log.file, LOG_LINES);
+      const log = await tailLines(effects.fs, config.log.file, LOG_LINES);
       if (log === null) problems.push(`the log file ${config.log.file} cannot be read`);
       else add(`logs/${basename(config.log.file)}`, log);
     }
@@ -124,7 +123,10 @@ export async function supportBundle(effects: Effects, options: SupportBundleOpti
   const scrubbed = entries.map((e) => ({ ...e, content: scrub(String(e.content), secrets) }));
   const archive = tarGz(scrubbed, now);
   const file = resolve(options.output ?? `nodekeeper-support-${safeName(config?.nodeId ?? "node")}-${new Date(now).toISOString().replace(/[-:]|\.\d+/g, "")}.tar.gz`);
-  await writePrivate(file, archive);
+  // Beside the target, then renamed: a bundle is whole or absent; mode 0600
+  // whatever the umask (exactMode). Not nodekeeper's folder (ownFolder off):
+  // a missing folder is an error, and the file keeps the owner who ran it.
+  await writeFileAtomic(file, archive, { mode: 0o600, exactMode: true, ownFolder: false });
   return {
     file, bytes: archive.length, problems, secretsScrubbed: secrets.length,
     entries: scrubbed.map((e) => ({ name: e.name, bytes: Buffer.byteLength(e.content) })),
@@ -139,38 +141,26 @@ function firstLine(text: string): string {
   return text.trim().split("\n", 1)[0]?.slice(0, 200) ?? "";
 }
 
-/** Written beside the target, then renamed: a bundle is whole or absent; mode 0600, whatever the umask. */
-async function writePrivate(file: string, data: Buffer): Promise<void> {
-  const tmp = join(dirname(file), `.${basename(file)}.${randomUUID()}.tmp`);
-  try {
-    await writeFile(tmp, data, { mode: 0o600, flag: "wx" });
-    await rename(tmp, file);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
-}
-
 // ---- secrets
 
-async function readQuietly(path: string | undefined): Promise<string | null> {
+async function readQuietly(fs: FileSystem, path: string | undefined): Promise<string | null> {
   if (!path) return null;
   try {
-    return await readFile(path, "utf8");
+    return await fs.readFile(path);
   } catch {
     return null;
   }
 }
 
 /** Every secret value nodekeeper can read, in the forms it could appear in. */
-async function secretValues(config: Config): Promise<string[]> {
+async function secretValues(fs: FileSystem, config: Config): Promise<string[]> {
   const values = new Set<string>();
   const addValue = (v: string | null | undefined) => {
     const t = v?.trim();
     if (t && t.length >= 4) values.add(t); // shorter would redact ordinary words; no real secret is that short
   };
   const [mcToken, serverToken, key] = await Promise.all([
-    readQuietly(config.missionControl.tokenFile), readQuietly(config.server.tokenFile), readQuietly(config.missionControl.keyFile),
+    readQuietly(fs, config.missionControl.tokenFile), readQuietly(fs, config.server.tokenFile), readQuietly(fs, config.missionControl.keyFile),
   ]);
   addValue(mcToken);
   addValue(serverToken);
@@ -206,34 +196,27 @@ export function scrub(text: string, secrets: readonly string[]): string {
 // ---- files
 
 /** The last `n` lines of a file, read from at most its last 8 MiB; null when it cannot be read. */
-export async function tailLines(path: string, n: number): Promise<string | null> {
-  let handle;
+export async function tailLines(fs: FileSystem, path: string, n: number): Promise<string | null> {
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-    const { size } = await handle.stat();
-    const length = Math.min(size, TAIL_BYTES);
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, size - length);
-    const lines = buffer.toString("utf8").split("\n");
-    if (length < size) lines.shift(); // the first line is cut
+    const { bytes, size } = await fs.readTail(path, TAIL_BYTES);
+    const lines = bytes.toString("utf8").split("\n");
+    if (bytes.length < size) lines.shift(); // the first line is cut
     if (lines.at(-1) === "") lines.pop();
     return lines.slice(-n).join("\n") + (lines.length ? "\n" : "");
   } catch {
     return null;
-  } finally {
-    await handle?.close().catch(() => undefined);
   }
 }
 
 /** The last AUDIT_LINES lines over the audit log and its rotations (newest last); null when there is none. */
-async function auditTail(stateDir: string, keep: number): Promise<string | null> {
+async function auditTail(fs: FileSystem, stateDir: string, keep: number): Promise<string | null> {
   const base = join(stateDir, AUDIT_FILE);
   const files = [base, ...Array.from({ length: keep }, (_, i) => `${base}.${i + 1}`)];
   let lines: string[] = [];
   let found = false;
   for (const file of files) {
     if (lines.length >= AUDIT_LINES) break;
-    const text = await tailLines(file, AUDIT_LINES - lines.length);
+    const text = await tailLines(fs, file, AUDIT_LINES - lines.length);
     if (text === null) continue;
     found = true;
     lines = [...text.split("\n").filter((l) => l !== ""), ...lines];
@@ -241,8 +224,8 @@ async function auditTail(stateDir: string, keep: number): Promise<string | null>
   return found ? lines.slice(-AUDIT_LINES).join("\n") + (lines.length ? "\n" : "") : null;
 }
 
-async function versions(config: Config, cassandra: string | null) {
-  const osRelease = await readQuietly("/etc/os-release");
+async function versions(fs: FileSystem, config: Config, cassandra: string | null) {
+  const osRelease = await readQuietly(fs, "/etc/os-release");
   const pretty = osRelease ? /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(osRelease)?.[1] ?? null : null;
   return {
     nodekeeper: NODEKEEPER_VERSION,
@@ -261,7 +244,7 @@ async function unitFiles(effects: Effects, config: Config | null): Promise<{ tex
   const parts: string[] = [];
   for (const unit of units) {
     for (const dir of UNIT_DIRS) {
-      const text = await readQuietly(join(dir, unit));
+      const text = await readQuietly(effects.fs, join(dir, unit));
       if (text !== null) {
         parts.push(`# ${join(dir, unit)}\n${text}`);
         break;

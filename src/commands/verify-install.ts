@@ -16,10 +16,10 @@
  * edit and is not checked. Returns data; the CLI prints it.
  */
 import { verify } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { VerifyOutcome } from "../contract/outcomes.js";
 import { fileHash, manifestInFile, sealedHash } from "../effects/executable.js";
+import type { FileSystem } from "../effects/fs.js";
 
 export const INSTALLED_EXECUTABLE = "usr/bin/nodekeeper";
 export const MANIFEST_FILE = "usr/share/nodekeeper/MANIFEST";
@@ -30,6 +30,8 @@ export interface VerifyInstallOptions {
   readonly root: string;
   /** PEM public key of the release; absent: the signature is not checked. */
   readonly pubkeyFile?: string | undefined;
+  /** Where MANIFEST, its signature and the key are read: the file-system effect. */
+  readonly fs: Pick<FileSystem, "readBytes">;
 }
 
 export interface Finding {
@@ -76,7 +78,7 @@ export async function verifyInstall(options: VerifyInstallOptions): Promise<Veri
 
   let manifest: Buffer | null = null;
   try {
-    manifest = await readFile(at(MANIFEST_FILE));
+    manifest = await options.fs.readBytes(at(MANIFEST_FILE));
   } catch (error) {
     findings.push({ subject: MANIFEST_FILE, ok: false, detail: `cannot be read (${code(error)}): not an installed nodekeeper release, or its MANIFEST is gone` });
   }
@@ -84,7 +86,7 @@ export async function verifyInstall(options: VerifyInstallOptions): Promise<Veri
     const entries = parseManifest(manifest.toString("utf8"));
     if (entries.length === 0) findings.push({ subject: MANIFEST_FILE, ok: false, detail: "lists no file" });
     for (const entry of entries) findings.push(await checkListed(at(entry.path), entry));
-    findings.push(await checkSignature(manifest, at(SIGNATURE_FILE), options.pubkeyFile));
+    findings.push(await checkSignature(options.fs, manifest, at(SIGNATURE_FILE), options.pubkeyFile));
   }
   const differing = findings.filter((f) => f.ok === false).map((f) => f.subject);
   const ok = differing.length === 0;
@@ -125,9 +127,9 @@ async function checkListed(file: string, entry: { sha256: string; path: string }
   }
 }
 
-async function checkSignature(manifest: Buffer, signatureFile: string, pubkeyFile: string | undefined): Promise<Finding> {
+async function checkSignature(fs: Pick<FileSystem, "readBytes">, manifest: Buffer, signatureFile: string, pubkeyFile: string | undefined): Promise<Finding> {
   const subject = "signature";
-  const signature = await readFile(signatureFile).catch(() => null);
+  const signature = await fs.readBytes(signatureFile).catch(() => null);
   if (pubkeyFile === undefined) {
     return signature === null
       ? { subject, ok: null, detail: "not checked: this release is UNSIGNED (no MANIFEST.sig)" }
@@ -136,7 +138,7 @@ async function checkSignature(manifest: Buffer, signatureFile: string, pubkeyFil
   if (signature === null) return { subject, ok: false, detail: "this release is UNSIGNED (no MANIFEST.sig), but a key was given" };
   let key: Buffer;
   try {
-    key = await readFile(pubkeyFile);
+    key = await fs.readBytes(pubkeyFile);
   } catch (error) {
     return { subject, ok: false, detail: `the public key ${pubkeyFile} cannot be read (${code(error)})` };
   }

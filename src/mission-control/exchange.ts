@@ -46,6 +46,7 @@ import type { HealthReport } from "../contract/report.js";
 import { cleanText } from "../contract/text.js";
 import type { Instructions } from "../contract/answer.js";
 import type { Clock } from "../effects/clock.js";
+import { realFileSystem, type FileSystem } from "../effects/fs.js";
 import type { HttpClient, HttpClientFactory } from "../effects/http.js";
 import { appendAudit } from "../state/audit.js";
 import { recordInstructions } from "../state/instructions.js";
@@ -68,6 +69,8 @@ export interface ExchangeDeps {
   readonly logger?: Logger | undefined;
   /** Uniform in [0, 1) for the back-off jitter; Math.random by default. */
   readonly random?: (() => number) | undefined;
+  /** Where preflight reads the CA and certificate files: effects.fs; the real file system by default. */
+  readonly fs?: Pick<FileSystem, "readFile"> | undefined;
 }
 
 export interface ExchangeInput {
@@ -207,7 +210,7 @@ async function run(ctx: Ctx): Promise<Draft> {
   const leftovers = await removeLeftovers(stateDir, deps.clock.now());
   if (leftovers > 0) deps.logger?.info({ leftovers }, "removed temp files left in the outbox by a crash");
 
-  const prepared = await preflight(config, config.url);
+  const prepared = await preflight(config, config.url, deps.fs ?? realFileSystem);
   if (!prepared.ok) {
     return notSent(ctx, staged, input.report.reportId ?? null, prepared.reason);
   }

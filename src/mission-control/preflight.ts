@@ -4,12 +4,12 @@
  * exitCodeOf, contract section 3): nothing is sent, this cycle's report stays
  * in the outbox for when the configuration is fixed.
  */
-import { readFile } from "node:fs/promises";
 import { isLoopbackHost } from "../config/common.js";
 import type { MissionControlConfig } from "../config/mission-control.js";
 import { readSecretFile } from "../config/secret-file.js";
 import { secureContextFor } from "../effects/http.js";
 import type { HttpClientOptions } from "../effects/http.js";
+import type { FileSystem } from "../effects/fs.js";
 import { healthUrl } from "./sender.js";
 import { codeOf, readBearerToken } from "./token.js";
 
@@ -26,8 +26,9 @@ export type Preflight = { ok: true; setup: Setup } | { ok: false; reason: string
  * Checks what must be right locally before anything is sent: the URL (https,
  * or http to a loopback host), the bearer token file, the CA and client
  * certificate files. A problem is a reason in plain words, naming the key.
+ * The CA and certificate files are read through `fs` (effects.fs).
  */
-export async function preflight(config: MissionControlConfig, url: string): Promise<Preflight> {
+export async function preflight(config: MissionControlConfig, url: string, fs: Pick<FileSystem, "readFile">): Promise<Preflight> {
   let target: string;
   try {
     const base = new URL(url);
@@ -59,7 +60,7 @@ export async function preflight(config: MissionControlConfig, url: string): Prom
       continue;
     }
     try {
-      pem[key] = await readFile(path, "utf8");
+      pem[key] = await fs.readFile(path);
     } catch (error) {
       const code = codeOf(error);
       return { ok: false, reason: `missionControl.${key} ${path} cannot be read (${code ?? (error as Error).message})` };

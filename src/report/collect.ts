@@ -87,7 +87,7 @@ export async function collect(effects: Effects, config: Config, options: Collect
     // Peers fan out under their own limit (connectivity.concurrency) inside
     // what is left of the cycle; the probe never throws and closes every socket.
     config.peers.length === 0 ? Promise.resolve([]) : probeConnectivity({
-      peers: config.peers, config: config.connectivity, deadlineMs: Math.max(0, engine.deadlineAt - effects.clock.monotonic()),
+      peers: config.peers, config: config.connectivity, deadlineMs: Math.max(0, engine.deadlineAt - effects.clock.monotonic()), fs: effects.fs,
     }),
     probeSelf(config, effects.clock.now()),
   ]);

@@ -4,10 +4,11 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { Linter } from "eslint";
 import type { ESLint } from "eslint";
+import tseslint from "typescript-eslint";
 import { ROOT } from "../helpers/cli.js";
 
 // The lint rule that keeps the layers of src/ in order (.ci/eslint.config.js).
-const { layersPlugin, clockPlugin } = (await import(join(ROOT, ".ci/eslint.config.js"))) as { layersPlugin: ESLint.Plugin; clockPlugin: ESLint.Plugin };
+const { layersPlugin, clockPlugin, fsPlugin } = (await import(join(ROOT, ".ci/eslint.config.js"))) as { layersPlugin: ESLint.Plugin; clockPlugin: ESLint.Plugin; fsPlugin: ESLint.Plugin };
 
 function lint(file: string, code: string): string[] {
   const linter = new Linter({ configType: "flat", cwd: ROOT });
@@ -55,6 +56,35 @@ test("lint allows new Date(ms) and Date.parse in src/, and the clock itself in e
   assert.deepEqual(lintClock("src/effects/clock.ts", "const t = Date.now();\n"), []);
   assert.deepEqual(lintClock("src/dev/fake-repair.ts", "const t = Date.now(); const d = new Date();\n"), []);
   assert.deepEqual(lintClock("test/state/store.test.ts", "const t = Date.now();\n"), []);
+});
+
+// The lint rule that keeps node:fs out of src/ but for the effects, the state folder's modules, config/ and the demo.
+function lintFs(file: string, code: string): string[] {
+  const linter = new Linter({ configType: "flat", cwd: ROOT });
+  // The TypeScript parser: `import type` is TypeScript syntax.
+  const config: Linter.Config[] = [{ files: ["**/*.ts"], languageOptions: { parser: tseslint.parser }, plugins: { fs: fsPlugin }, rules: { "fs/no-direct-fs": "error" } }];
+  return linter.verify(code, config, { filename: join(ROOT, file) }).map((m) => m.message);
+}
+
+test("lint refuses node:fs imported directly in src/, saying to use the file-system effect or a state/ module", () => {
+  const [message, ...rest] = lintFs("src/probes/x.ts", 'import { readFile } from "node:fs/promises";\n');
+  assert.equal(rest.length, 0);
+  assert.match(message ?? "", /^node:fs\/promises is imported directly: read files through the file-system effect \(effects\.fs, src\/effects\/fs\.ts\) or a state\/ module/);
+  assert.match(lintFs("src/commands/x.ts", 'import { constants } from "node:fs";\n')[0] ?? "", /^node:fs is imported/);
+  assert.match(lintFs("src/report/x.ts", 'import * as fs from "fs";\nexport { stat } from "fs/promises";\n').join("\n"), /^fs is imported[^]*\nfs\/promises is imported/);
+  assert.match(lintFs("src/mission-control/x.ts", 'const { readFile } = await import("node:fs/promises");\n')[0] ?? "", /^node:fs\/promises is imported/, "a dynamic import too");
+  assert.equal(lintFs("src/apply/reconcile.ts", 'import { rm } from "node:fs/promises";\n').length, 1, "only the two named apply/ files are exempt");
+});
+
+test("lint allows node:fs in effects/, state/, config/, dev/ and the exempt files, type-only imports, and tests", () => {
+  assert.deepEqual(lintFs("src/state/x.ts", 'import { readFile } from "node:fs/promises";\n'), []);
+  assert.deepEqual(lintFs("src/effects/fs.ts", 'import { readFile } from "node:fs/promises";\n'), []);
+  assert.deepEqual(lintFs("src/config/load.ts", 'import { readFile } from "node:fs/promises";\n'), []);
+  assert.deepEqual(lintFs("src/dev/world.ts", 'import { readFileSync } from "node:fs";\n'), []);
+  assert.deepEqual(lintFs("src/contract/version.ts", 'import { readFileSync } from "node:fs";\n'), []);
+  assert.deepEqual(lintFs("src/apply/execute.ts", 'import { rename } from "node:fs/promises";\n'), []);
+  assert.deepEqual(lintFs("src/probes/x.ts", 'import type { Stats } from "node:fs";\nimport { join } from "node:path";\n'), []);
+  assert.deepEqual(lintFs("test/probes/x.test.ts", 'import { readFile } from "node:fs/promises";\n'), []);
 });
 
 test("the contract kept in src/contract is the binding one, word for word", (t) => {

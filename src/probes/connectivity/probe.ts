@@ -6,10 +6,10 @@
  * under its own deadline and reports their median. Peers run concurrently
  * under `concurrency`, all inside one deadline for the whole probe.
  */
-import { readFile } from "node:fs/promises";
 import { createSecureContext, type SecureContext } from "node:tls";
 import pLimit from "p-limit";
 import type { ConnectivityConfig, Peer } from "../../config/connectivity.js";
+import { realFileSystem, type FileSystem } from "../../effects/fs.js";
 import { httpsSample, type HttpsTarget } from "./https.js";
 import { median, roundMs } from "./median.js";
 import { hostPort, type FailureOutcome, type Outcome, type Sample, type SampleFailure, type SampleOk } from "./outcome.js";
@@ -70,6 +70,8 @@ export interface ProbeConnectivityInput {
   /** Deadline for the whole probe, in ms from the call; everything is closed when it resolves. */
   readonly deadlineMs: number;
   readonly signal?: AbortSignal | undefined;
+  /** Where the CA bundle is read from: effects.fs; the real file system when not given (tests, the bench). */
+  readonly fs?: Pick<FileSystem, "readFile"> | undefined;
 }
 
 /**
@@ -136,7 +138,7 @@ export async function probeConnectivity(input: ProbeConnectivityInput): Promise<
     else signal?.addEventListener("abort", onAbort, { once: true });
     const deadline = start + deadlineMs - Math.min(CLOSE_MARGIN_MS, deadlineMs / 10);
     const samples = Math.max(1, Math.floor(config.samples));
-    const tls = await loadTls(config, deadline, scope);
+    const tls = await loadTls(input.fs ?? realFileSystem, config, deadline, scope);
     const run: Run = { config, samples, deadline, deadlineMs, scope, tls };
     const limit = pLimit(Math.max(1, Math.floor(config.concurrency)));
     const results = await Promise.all(peers.map((peer) => limit(() => probePeerSafely(peer, run))));
@@ -157,7 +159,7 @@ export async function probeConnectivity(input: ProbeConnectivityInput): Promise<
 }
 
 /** The secure context of this run: the CA bundle is read and parsed once, not per connection. */
-async function loadTls(config: ConnectivityConfig, deadline: number, scope: RunScope): Promise<Run["tls"]> {
+async function loadTls(fs: Pick<FileSystem, "readFile">, config: ConnectivityConfig, deadline: number, scope: RunScope): Promise<Run["tls"]> {
   if (config.caFile === undefined) {
     try {
       return { context: createSecureContext({}) };
@@ -169,7 +171,7 @@ async function loadTls(config: ConnectivityConfig, deadline: number, scope: RunS
   const timer = setTimeout(() => controller.abort(), Math.max(0, deadline - performance.now()));
   const unregister = scope.add(() => controller.abort());
   try {
-    const pem = await readFile(config.caFile, { encoding: "utf8", signal: controller.signal });
+    const pem = await fs.readFile(config.caFile, { signal: controller.signal });
     if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
       return { error: `CA bundle ${config.caFile} holds no PEM certificate` };
     }

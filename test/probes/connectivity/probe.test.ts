@@ -274,6 +274,37 @@ describe("the server view", () => {
     assert.equal(r!.cassandra.outcome, "ok");
   });
 
+  test("a CA bundle the file system refuses (effects.fs) fails the server view only, with the error", async () => {
+    const read: string[] = [];
+    const fs = {
+      readFile: async (path: string) => {
+        read.push(path);
+        throw Object.assign(new Error(`EACCES: permission denied, open '${path}'`), { code: "EACCES" });
+      },
+    };
+    const [r] = await probeConnectivity({ peers: [healthyPeer()], config: config({ caFile: "/etc/cluster/ca.pem", samples: 1 }), deadlineMs: 5_000, fs });
+    assert.deepEqual(read, ["/etc/cluster/ca.pem"]);
+    assert.equal(r!.server.outcome, "tls");
+    assert.equal(r!.server.detail, "cannot use CA bundle /etc/cluster/ca.pem: EACCES: permission denied, open '/etc/cluster/ca.pem'");
+    assert.equal(r!.host.outcome, "ok");
+    assert.equal(r!.cassandra.outcome, "ok");
+  });
+
+  test("a CA bundle read that never ends (a hung mount) is aborted at the probe's deadline; no peer starts after it", async () => {
+    let signal: AbortSignal | undefined;
+    const fs = {
+      readFile: (_path: string, options?: { signal?: AbortSignal | undefined }) => {
+        signal = options?.signal;
+        return new Promise<string>((_resolve, reject) => signal?.addEventListener("abort", () => reject(new Error("aborted")), { once: true }));
+      },
+    };
+    const [r] = await probeConnectivity({ peers: [healthyPeer()], config: config({ samples: 1 }), deadlineMs: 300, fs });
+    assert.equal(signal?.aborted, true, "the read was given the deadline's signal, and it fired");
+    assert.equal(r!.probed, false);
+    assert.equal(r!.host.outcome, "timeout");
+    assert.match(r!.host.detail, /^not probed: the probe's 300 ms deadline passed before this peer's turn$/);
+  });
+
   test("a port that hangs up before TLS is an error, not a timeout and not ok", async () => {
     const [r] = await probeConnectivity({
       peers: [serverOnly("hangs-up", ANSWERS, port.tcpAll!)],
