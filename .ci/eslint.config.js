@@ -127,10 +127,6 @@ const OWN_FS = new Map([
   ["dev/", "the demo"],
   // Reads package.json only when run from source; the bundle inlines the version.
   ["contract/version.ts", "package.json when run from source"],
-  // TEMPORARY: moves to state/ after the apply split merges
-  ["apply/execute.ts", "TEMPORARY: moves to state/ after the apply split merges"],
-  // TEMPORARY: moves to state/ after the apply split merges
-  ["apply/repair.ts", "TEMPORARY: moves to state/ after the apply split merges"],
 ]);
 const FS_MODULES = new Set(["fs", "fs/promises", "node:fs", "node:fs/promises"]);
 

@@ -1,5 +1,5 @@
 /** Reading the end of a log file in the state folder, bounded in size. */
-import { open } from "node:fs/promises";
+import { realFileSystem } from "../effects/fs.js";
 
 /**
  * The file's text from byte `from` on, at most its last `maxBytes` bytes
@@ -8,16 +8,10 @@ import { open } from "node:fs/promises";
  */
 export async function readTail(file: string, options: { readonly from?: number; readonly maxBytes: number }): Promise<string> {
   try {
-    const handle = await open(file, "r");
-    try {
-      const { size } = await handle.stat();
-      const start = Math.max(options.from ?? 0, size - options.maxBytes);
-      const buffer = Buffer.alloc(Math.max(0, size - start));
-      await handle.read(buffer, 0, buffer.length, start);
-      return buffer.toString("utf8");
-    } finally {
-      await handle.close();
-    }
+    const { bytes, size } = await realFileSystem.readTail(file, options.maxBytes);
+    // `bytes` are the file's last bytes: they start at size - bytes.length.
+    const skip = Math.max(0, (options.from ?? 0) - (size - bytes.length));
+    return bytes.subarray(skip).toString("utf8");
   } catch {
     return "";
   }

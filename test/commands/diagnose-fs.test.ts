@@ -4,7 +4,7 @@
  * them anyway) and without touching the files themselves.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { test } from "node:test";
 import { diagnose } from "../../src/commands/diagnose.js";
 import type { Finding } from "../../src/commands/diagnose.js";
@@ -25,8 +25,7 @@ function eacces(path: string): Error {
 }
 
 test("diagnose names a token file this user cannot read, and the server token it cannot read, from the file-system effect", async (t) => {
-  const node = makeNodeFixture();
-  t.after(() => rmSync(node.dir, { recursive: true, force: true }));
+  const node = makeNodeFixture(t);
   mkdirSync(node.stateDir, { mode: 0o750 });
   const tokenFile = writeTokenFile(node.dir, makeToken());
   const serverTokenFile = writeTokenFile(node.stateDir, makeToken());
