@@ -46,7 +46,7 @@ export const DEFAULT_HINTS_THRESHOLDS: Thresholds = {
   critical: { text: "1000", start: 0, end: 1000, inside: false },
 };
 
-/** Codes of findings this check re-derives from its own numbers (cassandra/result-codes.ts: 320 PEERS_DOWN, 321 SCHEMA_DISAGREEMENT, 322 HINTS_PILING_UP). */
+/** Codes of findings this check re-derives from its own numbers (contract/cassandra-result-codes.ts: 320 PEERS_DOWN, 321 SCHEMA_DISAGREEMENT, 322 HINTS_PILING_UP). */
 const CASSANDRA_NUMBER_CODES: Readonly<Record<number, (i: CassandraCheckInput) => boolean>> = {
   320: (i) => i.peersDown !== null,
   321: (i) => i.schemaVersions !== null,

@@ -15,7 +15,8 @@ import { bootNow, readSelfState, stamp, writeSelfState } from "../state/self-sta
 import type { Config } from "../config/schema.js";
 import type { Effects } from "../effects/index.js";
 import type { Logger } from "../effects/log.js";
-import { appendAudit, exchange } from "../mission-control/index.js";
+import { exchange } from "../mission-control/index.js";
+import { appendAudit } from "../state/audit.js";
 import type { ExchangeOutcome } from "../mission-control/index.js";
 import { buildReport } from "../report/build.js";
 import { collect } from "../report/collect.js";

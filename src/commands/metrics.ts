@@ -1,5 +1,6 @@
 /** The Prometheus textfile (`--textfile DIR`) from a snapshot and the exchange state. */
-import { readLastExchange, readOutboxSummary } from "../mission-control/index.js";
+import { readLastExchange } from "../state/last-exchange.js";
+import { readOutboxSummary } from "../state/outbox.js";
 import { toConnectivityMetric } from "../report/connectivity-metric.js";
 import { renderMetrics, writeTextfile } from "../report/prometheus.js";
 import type { Snapshot } from "../report/collect.js";

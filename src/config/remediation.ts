@@ -1,7 +1,7 @@
 /**
  * The `remediation` configuration section (src/contract/CONTRACT.md sections 2 and 4).
  * The contract fixes `enabled`, `stopServerCommand`, `startServerCommand` and
- * `repairCommand`; the rest is nodekeeper's own design (see reconcile.ts).
+ * `repairCommand`; the rest is nodekeeper's own design (see src/apply/reconcile.ts and its phases in src/apply/plan/).
  */
 import * as z from "zod";
 import { commandArgv, delayMs, durationMs } from "./common.js";

@@ -6,20 +6,15 @@
  *   if (!lock.held) outcome "locked" or "lock-error"
  *   try { const outcome = await exchange(deps, input); … outcome.result } finally { await lock.lock.release() }
  * The cli turns the result into the exit code (exitCodeOf, src/contract/outcomes.ts).
- * `status`: readOutboxSummary, readLastExchange (src/state/), clockOffsetStatus / describeClockOffset,
+ * `status`: clockOffsetStatus / describeClockOffset here; readOutboxSummary, readLastExchange and appendAudit are in src/state/,
  *   readInstructions (src/state/instructions.ts), readCycleLock (src/state/lock.ts).
  */
 export { exchange } from "./exchange.js";
 export type { ExchangeDeps, ExchangeInput } from "./exchange.js";
 export { summarizeExchange } from "./outcome.js";
 export type { ExchangeFacts, ExchangeOutcome, ExchangeResult, ExchangeSummary, ReportExchange } from "./outcome.js";
-export { readOutboxSummary } from "../state/outbox.js";
-export type { OutboxSummary } from "../state/outbox.js";
-export { readLastExchange, LAST_EXCHANGE_FILE } from "../state/last-exchange.js";
-export type { LastExchange, LastExchangeRead } from "../state/last-exchange.js";
 export { CLOCK_OFFSET_WARNING_MS, clockOffsetStatus, describeClockOffset } from "./clock-offset.js";
 export { readBearerToken, redactSecrets } from "./token.js";
 export type { TokenRead } from "./token.js";
-export { appendAudit, auditPath, AUDIT_FILE } from "../state/audit.js";
 export { MissionControlConfigSchema } from "../config/mission-control.js";
 export type { MissionControlConfig, MissionControlConfigInput } from "../config/mission-control.js";
