@@ -6,10 +6,11 @@
  * exchange when this one had no `Date` header (Mission Control down), with
  * the time it was measured, so `status` still shows the last known offset.
  */
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as z from "zod";
 import { writeFileAtomic } from "./atomic.js";
+import { readJsonRecord } from "./json-record.js";
+import type { RecordRead } from "./json-record.js";
 
 export const LAST_EXCHANGE_FILE = "last-exchange.json";
 
@@ -44,28 +45,11 @@ export const LastExchangeSchema = z.object({
 });
 export type LastExchange = z.infer<typeof LastExchangeSchema>;
 
-export type LastExchangeRead =
-  | { state: "absent" }
-  | { state: "ok"; value: LastExchange }
-  | { state: "unreadable"; reason: string };
+export type LastExchangeRead = RecordRead<LastExchange>;
 
 /** Never throws. */
-export async function readLastExchange(stateDir: string): Promise<LastExchangeRead> {
-  let text: string;
-  try {
-    text = await readFile(join(stateDir, LAST_EXCHANGE_FILE), "utf8");
-  } catch (error) {
-    if ((error as { code?: unknown }).code === "ENOENT") return { state: "absent" };
-    return { state: "unreadable", reason: `${LAST_EXCHANGE_FILE}: ${(error as Error).message}` };
-  }
-  try {
-    const parsed = LastExchangeSchema.safeParse(JSON.parse(text));
-    if (parsed.success) return { state: "ok", value: parsed.data };
-    const issue = parsed.error.issues[0];
-    return { state: "unreadable", reason: `${LAST_EXCHANGE_FILE}: ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}` };
-  } catch {
-    return { state: "unreadable", reason: `${LAST_EXCHANGE_FILE} is not valid JSON` };
-  }
+export function readLastExchange(stateDir: string): Promise<LastExchangeRead> {
+  return readJsonRecord(stateDir, LAST_EXCHANGE_FILE, LastExchangeSchema, (issue) => `${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`);
 }
 
 /** Throws on I/O errors; the exchange catches and reports them. */

@@ -20,6 +20,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as z from "zod";
 import { writeFileAtomic } from "./atomic.js";
+import { readJsonRecord } from "./json-record.js";
+import type { RecordRead } from "./json-record.js";
 
 export const SELF_STATE_FILE = "self.json";
 
@@ -53,23 +55,11 @@ export const SelfStateSchema = z.object({
 });
 export type SelfState = z.infer<typeof SelfStateSchema>;
 
-export type SelfStateRead = { state: "absent" } | { state: "ok"; value: SelfState } | { state: "unreadable"; reason: string };
+export type SelfStateRead = RecordRead<SelfState>;
 
 /** Never throws. */
-export async function readSelfState(stateDir: string): Promise<SelfStateRead> {
-  let text: string;
-  try {
-    text = await readFile(join(stateDir, SELF_STATE_FILE), "utf8");
-  } catch (error) {
-    if ((error as { code?: unknown }).code === "ENOENT") return { state: "absent" };
-    return { state: "unreadable", reason: `${SELF_STATE_FILE}: ${(error as Error).message}` };
-  }
-  try {
-    const parsed = SelfStateSchema.safeParse(JSON.parse(text));
-    return parsed.success ? { state: "ok", value: parsed.data } : { state: "unreadable", reason: `${SELF_STATE_FILE}: not in the expected shape` };
-  } catch {
-    return { state: "unreadable", reason: `${SELF_STATE_FILE} is not valid JSON` };
-  }
+export function readSelfState(stateDir: string): Promise<SelfStateRead> {
+  return readJsonRecord(stateDir, SELF_STATE_FILE, SelfStateSchema, () => "not in the expected shape");
 }
 
 export async function writeSelfState(stateDir: string, value: SelfState): Promise<void> {
