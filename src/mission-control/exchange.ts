@@ -52,7 +52,7 @@ import { appendAudit } from "../state/audit.js";
 import { recordInstructions } from "../state/instructions.js";
 import { readLastExchange, writeLastExchange } from "../state/last-exchange.js";
 import type { LastExchange } from "../state/last-exchange.js";
-import { enqueueReport, listOutbox, readOutboxSummary, removeLeftovers } from "../state/outbox.js";
+import { enqueueReport, listOutbox, readDroppedTotal, removeLeftovers } from "../state/outbox.js";
 import type { OutboxEntry } from "../state/outbox.js";
 import { flushQueue } from "./flush.js";
 import type { FlushResult, QueueItem } from "./flush.js";
@@ -289,16 +289,12 @@ async function outboxAfter(stateDir: string, staged: Staged): Promise<OutboxAfte
   }
 }
 
-async function droppedTotal(stateDir: string): Promise<number> {
-  return (await readOutboxSummary(stateDir)).droppedTotal;
-}
-
 /** Nothing sent (step 3, or no HTTPS client): audited, the report kept. */
 async function notSent(ctx: Ctx, staged: Staged, reportId: string | null, reason: string): Promise<Draft> {
   const { stateDir } = ctx.input;
   const outbox = await outboxAfter(stateDir, staged);
   await ctx.audit({ type: "not-sent", at: new Date(ctx.deps.clock.now()).toISOString(), reportId, reason });
-  const summary: ExchangeSummary = notSentSummary(reason, outbox, staged.dropped, await droppedTotal(stateDir));
+  const summary: ExchangeSummary = notSentSummary(reason, outbox, staged.dropped, await readDroppedTotal(stateDir));
   return { ...NOTHING, ...summary };
 }
 
@@ -320,7 +316,7 @@ async function finish(ctx: Ctx, staged: Staged, flushed: FlushResult): Promise<D
   const summary = summarizeExchange({
     newReportId: staged.reportId, newest: flushed.newest, stoppedBy: flushed.stoppedBy, reports: flushed.reports,
     applied: apply && lastFinal ? { reportId: lastFinal.reportId, newest: lastFinal.newest } : null,
-    outbox, delivered: flushed.delivered, dropped, droppedTotal: await droppedTotal(stateDir), clockOffsetMs: flushed.clockOffsetMs,
+    outbox, delivered: flushed.delivered, dropped, droppedTotal: await readDroppedTotal(stateDir), clockOffsetMs: flushed.clockOffsetMs,
   });
   return {
     ...summary,

@@ -30,18 +30,17 @@ import { HealthReportSchema } from "../contract/report.js";
 import type { HealthReport } from "../contract/report.js";
 import type { OutboxConfig } from "../config/mission-control.js";
 import { ensureDir, writeFileAtomic } from "./atomic.js";
+import { removeStaleTemps } from "./store.js";
 
 export const OUTBOX_DIR = "outbox";
 const DROPPED_FILE = "dropped.json";
 const ENTRY_NAME = /^(\d{12})-([0-9A-Za-z-]{1,64})\.json$/;
-const TEMP_NAME = /^\..*\.tmp$/;
 /** A stored report is a few kB; reading a stray huge file must not eat the memory. */
 const MAX_ENTRY_BYTES = 16 * 1024 * 1024; // 16 MiB
 /** A temp file older than this is a crash leftover, not a write in progress. */
 const LEFTOVER_AGE_MS = 60_000; // 1 min
 
 export type OutboxLimits = Pick<OutboxConfig, "maxReports" | "maxBytes">;
-export const DEFAULT_OUTBOX_LIMITS: OutboxLimits = { maxReports: 60, maxBytes: 5 * 1024 * 1024 };
 
 export interface OutboxEntry {
   readonly seq: number;
@@ -169,24 +168,10 @@ export async function removeEntry(entry: OutboxEntry): Promise<void> {
   await rm(entry.path, { force: true });
 }
 
-/** Removes temp files left by a crash. Only under the cycle lock. Never throws. */
-export async function removeLeftovers(stateDir: string, nowMs: number): Promise<number> {
-  let removed = 0;
-  try {
-    const dir = outboxDir(stateDir);
-    for (const name of await readdir(dir)) {
-      if (!TEMP_NAME.test(name)) continue;
-      const path = join(dir, name);
-      const s = await stat(path).catch(() => null);
-      if (s && nowMs - s.mtimeMs > LEFTOVER_AGE_MS) {
-        await rm(path, { force: true });
-        removed += 1;
-      }
-    }
-  } catch {
-    // Nothing to clean, or not allowed to: leftovers are ignored by readers anyway.
-  }
-  return removed;
+/** Removes temp files (`.<name>.tmp`) left in the outbox by a crash; how many. Only under the cycle lock. Never throws. */
+export function removeLeftovers(stateDir: string, nowMs: number): Promise<number> {
+  // Leftovers are ignored by readers anyway: nothing to clean, or not allowed to, is fine.
+  return removeStaleTemps(outboxDir(stateDir), { prefix: ".", maxAgeMs: LEFTOVER_AGE_MS }, nowMs);
 }
 
 const DroppedStateSchema = z.object({
@@ -199,6 +184,11 @@ const DroppedStateSchema = z.object({
 export type DroppedState = z.infer<typeof DroppedStateSchema>;
 
 const NO_DROPS: DroppedState = { version: 1, droppedTotal: 0, lastDroppedAt: null, lastDroppedCount: 0, lastReason: null };
+
+/** Reports dropped since the state folder was made (0 when the record is missing or unreadable). */
+export async function readDroppedTotal(stateDir: string): Promise<number> {
+  return (await readDropped(stateDir)).state.droppedTotal;
+}
 
 async function readDropped(stateDir: string): Promise<{ state: DroppedState; problem: string | null }> {
   try {

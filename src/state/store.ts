@@ -209,24 +209,29 @@ export function stateFile<T>(path: string, schema: StateSchema<T>, options: Stat
  * file server's), not the injected clock, which tests set to a fixed or
  * stepped time: see `removeStaleTempsOf`.
  */
-export async function removeStaleTemps(dir: string, match: { prefix: string; maxAgeMs: number }, nowMs: number): Promise<void> {
+export async function removeStaleTemps(dir: string, match: { prefix: string; maxAgeMs: number }, nowMs: number): Promise<number> {
   let names: string[];
   try {
     names = await readdir(dir);
   } catch {
-    return; // no folder: the write reports the real problem
+    return 0; // no folder: the write reports the real problem
   }
+  let removed = 0;
   const cutoff = nowMs - match.maxAgeMs;
   for (const name of names) {
     if (!name.startsWith(match.prefix) || !name.endsWith(".tmp")) continue;
     const file = join(dir, name);
     try {
       const info = await lstat(file);
-      if (info.isFile() && info.mtimeMs < cutoff) await rm(file, { force: true });
+      if (info.isFile() && info.mtimeMs < cutoff) {
+        await rm(file, { force: true });
+        removed += 1;
+      }
     } catch {
       // gone already, or not ours to remove: either way nothing to do
     }
   }
+  return removed;
 }
 
 /**
