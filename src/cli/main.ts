@@ -8,7 +8,7 @@
  * in commands-install.ts what sets nodekeeper up.
  */
 import { Command, CommanderError, Option } from "commander";
-import { CliError, EXIT } from "../contract/exit-codes.js";
+import { CliError } from "../contract/exit-codes.js";
 import { exitCodeOf } from "../contract/outcomes.js";
 import { registerDiagnose, registerExplain, registerStatus, registerSupportBundle, registerWait } from "./commands-inspect.js";
 import { registerConfig, registerMaintenance, registerSystemd, registerVerifyInstall } from "./commands-install.js";
@@ -55,10 +55,9 @@ function registerReport(program: Command): void {
     .action(async (opts: { dryRun?: boolean; fresh?: boolean; textfile?: string; quiet?: boolean }, cmd: Command) => {
       const global = cmd.optsWithGlobals<GlobalOptions>();
       // A real cycle keeps to the JVM budget: reading everything is for a dry run only.
-      if (opts.fresh && !opts.dryRun) throw new CliError("--fresh is only for report --dry-run", EXIT.USAGE);
+      if (opts.fresh && !opts.dryRun) throw new CliError("--fresh is only for report --dry-run", exitCodeOf("usage"));
       const loaded = await loadConfigFor(global);
       const effects = await loadEffects();
-      const { exitCodeOf } = await import("../contract/outcomes.js");
       if (!opts.dryRun) {
         (await import("./lean-heap.js")).leanHeap();
         const { reportCycle } = await import("../commands/report.js");
@@ -99,11 +98,11 @@ function registerRun(program: Command): void {
       const intervalMs = opts.interval === undefined ? loaded.config.cycle.intervalMs : parseInterval(opts.interval);
       // Beyond 1 h a node is not watched, and past ~24.8 days setTimeout overflows into back-to-back cycles.
       if (intervalMs === null || intervalMs < MIN_INTERVAL_MS || intervalMs > MAX_INTERVAL_MS) {
-        throw new CliError(`--interval: expected a duration from 1s to 1h, such as 60s or 5m, got ${JSON.stringify(opts.interval)}`, EXIT.USAGE);
+        throw new CliError(`--interval: expected a duration from 1s to 1h, such as 60s or 5m, got ${JSON.stringify(opts.interval)}`, exitCodeOf("usage"));
       }
       if (opts.interval !== undefined) {
         const problems = safetyProblems(loaded.config, { intervalMs, intervalKey: `--interval ${opts.interval}` });
-        if (problems.length > 0) throw new CliError(problems.map((p) => p.message).join("\n"), EXIT.USAGE);
+        if (problems.length > 0) throw new CliError(problems.map((p) => p.message).join("\n"), exitCodeOf("usage"));
       }
       (await import("./lean-heap.js")).leanHeap();
       const stop = new AbortController();
@@ -121,7 +120,7 @@ function registerRun(program: Command): void {
         },
       });
       // The cycle's outcome is logged; a loop that ends on request ends well.
-      process.exitCode = (await import("../contract/outcomes.js")).exitCodeOf("done");
+      process.exitCode = exitCodeOf("done");
     });
 }
 
@@ -136,11 +135,10 @@ function registerCheck(program: Command): void {
     .action(async (area: string, opts: { warning?: string; critical?: string; json?: boolean }, cmd: Command) => {
       const { CHECK_AREAS } = await import("../check/areas.js");
       const known = CHECK_AREAS as readonly string[];
-      if (!known.includes(area)) throw new CliError(`check: unknown area ${JSON.stringify(area)} (one of: ${known.join(", ")})`, EXIT.USAGE);
+      if (!known.includes(area)) throw new CliError(`check: unknown area ${JSON.stringify(area)} (one of: ${known.join(", ")})`, exitCodeOf("usage"));
       const loaded = await loadConfigFor(cmd.optsWithGlobals<GlobalOptions>());
       const effects = await loadEffects();
       const { check } = await import("../commands/check.js");
-      const { exitCodeOf } = await import("../contract/outcomes.js");
       const outcome = await check(effects, loaded.config, area as (typeof CHECK_AREAS)[number], {
         warning: opts.warning, critical: opts.critical,
         maxAnswerAgeMs: loaded.config.checks.clusterAnswerMaxAgeMs,

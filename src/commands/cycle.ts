@@ -35,8 +35,6 @@ export interface CycleResult {
   readonly exchange: ExchangeOutcome | null;
   readonly apply: ApplyOutcome | null;
   readonly durationMs: number;
-  /** Set when the cycle could not take its lock (run stops feeding the watchdog after a few). */
-  readonly lockProblem?: "busy" | "error";
 }
 
 export interface CycleOptions {
@@ -67,7 +65,7 @@ export async function runCycle(effects: Effects, config: Config, options: CycleO
       ? `another cycle holds the lock: ${lock.holder ? describeHolder(lock.holder, effects.clock.now()) : "unknown holder"}`
       : `cannot take the cycle lock: ${lock.message}`;
     logger.warn({ lock: lock.status }, summary);
-    return { outcome, summary, snapshot: null, report: null, exchange: null, apply: null, durationMs: elapsed(), lockProblem: lock.status };
+    return { outcome, summary, snapshot: null, report: null, exchange: null, apply: null, durationMs: elapsed() };
   }
   if (lock.tookOverFrom) logger.warn({ lock: "taken-over" }, `took over the cycle lock: ${lock.tookOverFrom.why}`);
   try {

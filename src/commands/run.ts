@@ -70,9 +70,10 @@ export async function runLoop(effects: Effects, config: Config, options: RunOpti
     await adoptStateFiles(config.stateDir);
     // A loop that cannot take its lock cycle after cycle does nothing useful: stop
     // feeding the watchdog so that systemd restarts it (and says why in the journal).
-    lockFailures = result.lockProblem ? lockFailures + 1 : 0;
+    const lockProblem = result.outcome === "locked" ? "busy" : result.outcome === "lock-error" ? "error" : null;
+    lockFailures = lockProblem !== null ? lockFailures + 1 : 0;
     if (lockFailures === LOCK_FAILURES_BEFORE_RESTART) {
-      logger.error({ lockFailures, lock: result.lockProblem },
+      logger.error({ lockFailures, lock: lockProblem },
         `run: the cycle lock could not be taken for ${lockFailures} cycles in a row (${result.summary}); ` +
         (notify ? "no longer feeding the systemd watchdog, so that systemd restarts nodekeeper" : "not under systemd's watchdog: restart nodekeeper if this lasts"));
     }
