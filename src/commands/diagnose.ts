@@ -29,6 +29,7 @@ import type { FileSystem } from "../effects/fs.js";
 import type { Effects } from "../effects/index.js";
 import { secureContextFor } from "../effects/http.js";
 import { CLOCK_OFFSET_WARNING_MS, clockOffsetFromDate, describeClockOffset } from "../mission-control/clock-offset.js";
+import { healthUrl } from "../mission-control/sender.js";
 import { resolveNodeIp } from "../probes/node-ip.js";
 import { chooseProxy, connectTunnel, inspectTls, openTcp, resolveHost, scalar } from "./diagnose-net.js";
 import { RUN_UNIT, SERVICE_UNIT, TIMER_UNIT } from "./systemd-units.js";
@@ -92,7 +93,6 @@ const ago = (n: number) => (n === 0 ? "less than a day ago" : `${days(n)} ago`);
 const days = (n: number) => `${n} day${n === 1 ? "" : "s"}`;
 /** The Cluster API of the server (documented: GET /api/v1.0/onpremise/cluster, an array of nodes). */
 export const CLUSTER_API_PATH = "/api/v1.0/onpremise/cluster";
-export const HEALTH_PATH = "/api/v1/nodekeeper/health";
 
 const RANK: Record<Verdict, number> = { OK: 0, SKIP: 0, WARNING: 1, ERROR: 2 };
 
@@ -381,7 +381,7 @@ async function checkToken(effects: Effects, config: Config): Promise<Finding[]> 
     });
     const sentAt = effects.clock.now();
     const res = await client.request({
-      method: "POST", url: new URL(HEALTH_PATH, withSlash(mc.url!)).toString(), body: "{}",
+      method: "POST", url: healthUrl(mc.url!), body: "{}",
       headers: { "content-type": "application/json", authorization: `Bearer ${token.token}`, "user-agent": "nodekeeper-diagnose" },
       signal: AbortSignal.timeout(mc.connectTimeoutMs + mc.headersTimeoutMs), maxResponseBytes: 64 * 1024,
     });
@@ -399,10 +399,6 @@ async function checkToken(effects: Effects, config: Config): Promise<Finding[]> 
   } finally {
     await client?.close().catch(() => undefined);
   }
-}
-
-function withSlash(url: string): string {
-  return url.endsWith("/") ? url : `${url}/`;
 }
 
 // ---- client certificate

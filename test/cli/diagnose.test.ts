@@ -176,3 +176,20 @@ test("diagnose: through the configured proxy: TLS is inspected inside the CONNEC
   assert.deepEqual(proxy.tunnels, [`${mc.host}:${mc.port}`, `${mc.host}:${mc.port}`], "one tunnel for the TLS inspection, one for the token");
   assert.equal(r.code, 2);
 });
+
+test("diagnose checks the token at the health endpoint under missionControl.url's path, as the sender posts reports", async (t) => {
+  const pki = makeTestPki();
+  const mc = await startMissionControl({ fallback: () => ({ status: 422, body: "not a report" }) });
+  t.after(() => mc.close());
+  const node = makeNodeFixture(t);
+  mkdirSync(node.stateDir, { mode: 0o750 });
+  const config = node.config({
+    nodeIp: "127.0.0.1",
+    directories: [{ path: node.dir }],
+    missionControl: { url: `${mc.url}/mc/eu-1`, tokenFile: writeTokenFile(node.dir, makeToken()), caFile: pki.ca.certFile },
+  });
+  const r = await runCli(["--config", config, "diagnose", "--json"], { env: node.env, timeoutMs: 60_000 });
+  const result = JSON.parse(r.stdout) as DiagnoseResult;
+  assert.match(finding(result, "mission-control.token").detail, /token accepted .*HTTP 422/);
+  assert.deepEqual(mc.requests.map((q) => q.path), ["/mc/eu-1/api/v1/nodekeeper/health"]);
+});
