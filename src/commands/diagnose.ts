@@ -30,6 +30,7 @@ import type { Effects } from "../effects/index.js";
 import { secureContextFor } from "../effects/http.js";
 import { CLOCK_OFFSET_WARNING_MS, clockOffsetFromDate, describeClockOffset } from "../mission-control/clock-offset.js";
 import { healthUrl } from "../mission-control/sender.js";
+import { findThisNode, parseClusterNodes } from "../probes/node-facts.js";
 import { resolveNodeIp } from "../probes/node-ip.js";
 import { chooseProxy, connectTunnel, inspectTls, openTcp, resolveHost, scalar } from "./diagnose-net.js";
 import { RUN_UNIT, SERVICE_UNIT, TIMER_UNIT } from "./systemd-units.js";
@@ -462,14 +463,13 @@ async function checkServerApi(effects: Effects, config: Config): Promise<Finding
     } catch {
       return [...findings, warn("server-api.node", `${CLUSTER_API_PATH} did not answer JSON`, "check server.url points at the server's API")];
     }
-    if (!Array.isArray(nodes)) return [...findings, warn("server-api.node", `${CLUSTER_API_PATH} did not answer a node list`, "check server.url points at the server's API")];
+    const list = parseClusterNodes(nodes);
+    if (list === null) return [...findings, warn("server-api.node", `${CLUSTER_API_PATH} did not answer a node list`, "check server.url points at the server's API")];
     const ip = await resolveNodeIp(config.nodeIp, config.missionControl.url);
-    const me = nodes.find((n: unknown) => {
-      const node = n as { ipAddress?: unknown; clusterMemberAddress?: unknown };
-      return node.ipAddress === ip || node.clusterMemberAddress === ip;
-    }) as { id?: unknown; operationState?: unknown } | undefined;
-    if (!me) return [...findings, warn("server-api.node", `this node's IP ${ip} is not among the ${nodes.length} nodes of the server's list`, `set nodeIp to this node's cluster address (the list has: ${nodes.slice(0, 6).map((n: unknown) => oneLine(scalar((n as { ipAddress?: unknown }).ipAddress) ?? scalar((n as { clusterMemberAddress?: unknown }).clusterMemberAddress) ?? "?", 40)).join(", ")})`)];
-    return [...findings, ok("server-api.node", `this node (${ip}) is node ${oneLine(scalar(me.id) ?? "?", 20)} of ${nodes.length}, ${oneLine(scalar(me.operationState) ?? "state unknown", 40)}`)];
+    // The same match as status: server.nodeId, else clusterMemberAddress ("ip:port") by its host.
+    const me = findThisNode(list, null, server.nodeId, ip).node;
+    if (!me) return [...findings, warn("server-api.node", `this node's IP ${ip} is not among the ${list.length} nodes of the server's list`, `set nodeIp to this node's cluster address (the list has: ${list.slice(0, 6).map((n) => oneLine(n.clusterMemberAddress ?? "?", 40)).join(", ")})`)];
+    return [...findings, ok("server-api.node", `this node (${ip}) is node ${oneLine(scalar(me.id) ?? "?", 20)} of ${list.length}, ${oneLine(me.operationState ?? "state unknown", 40)}`)];
   } catch (e) {
     return [error("server-api", `${url}: ${oneLine((e as Error).message, 160)}`, "is the server running? systemctl status dynatrace-server; check server.url and server.caFile"), skip("server-api.token", "not checked: unreachable"), skip("server-api.node", "not checked: unreachable")];
   } finally {

@@ -193,3 +193,20 @@ test("diagnose checks the token at the health endpoint under missionControl.url'
   assert.match(finding(result, "mission-control.token").detail, /token accepted .*HTTP 422/);
   assert.deepEqual(mc.requests.map((q) => q.path), ["/mc/eu-1/api/v1/nodekeeper/health"]);
 });
+
+test("diagnose finds this node in the documented /cluster list (clusterMemberAddress ip:port), and by server.nodeId, as status does", async (t) => {
+  const pki = makeTestPki();
+  const node = makeNodeFixture(t);
+  mkdirSync(node.stateDir, { mode: 0o750 });
+  const serverToken = makeToken();
+  const serverTokenFile = writeTokenFile(mkdir(join(node.dir, "server")), serverToken);
+  const api = await startClusterApi(t, serverToken, [
+    { id: 2, clusterMemberAddress: "127.0.0.2:5701", operationState: "RUNNING" },
+    { id: 3, clusterMemberAddress: "127.0.0.1:5701", operationState: "STARTING" },
+  ]);
+  const base = { nodeIp: "127.0.0.1", directories: [{ path: node.dir }], server: { url: api, caFile: pki.ca.certFile, tokenFile: serverTokenFile } };
+  const byAddress = await runCli(["--config", node.config(base), "diagnose"], { env: node.env, timeoutMs: 60_000 });
+  assert.match(line(byAddress.stdout, "server-api.node"), /^OK .*this node \(127\.0\.0\.1\) is node 3 of 2, STARTING/);
+  const byId = await runCli(["--config", node.config({ ...base, server: { ...base.server, nodeId: 2 } }), "diagnose"], { env: node.env, timeoutMs: 60_000 });
+  assert.match(line(byId.stdout, "server-api.node"), /^OK .*this node \(127\.0\.0\.1\) is node 2 of 2, RUNNING/);
+});
