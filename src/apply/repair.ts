@@ -19,7 +19,7 @@
  *   (after a 2-minute grace for a slow start).
  */
 import { randomUUID } from "node:crypto";
-import { elapsedMs } from "../effects/clock.js";
+import { elapsedSince, moment } from "./plan/time.js";
 import type { Moment } from "../effects/clock.js";
 import { processWithArgument, systemdBooted } from "../effects/process.js";
 import type { ProcessRunner, RunResult } from "../effects/process.js";
@@ -114,7 +114,7 @@ export async function observeRepair(
   const second = await readRepairResult(paths, runId);
   if (second !== null) return { kind: "finished", exitCode: second, logTail: logTail(await repairLogEnd(paths)) };
   // On the boot clock (effects/clock.ts): unknown (another boot, a start in the future) is past any grace.
-  const sinceStart = repair.startedAt !== null ? elapsedMs({ wallMs: Date.parse(repair.startedAt), boot: repair.startedBoot }, now) : null;
+  const sinceStart = elapsedSince(moment(repair.startedAt, repair.startedBoot), now);
   if (sinceStart !== null) {
     if (sinceStart < REPAIR_LAUNCH_GRACE_MS) return { kind: "running" };
     if (alive === null && sinceStart < config.repairTimeoutMs + NO_PROC_SLACK_MS) return { kind: "running" };

@@ -5,7 +5,7 @@
  * state's in-flight record as soon as it runs, so that a nodekeeper killed
  * meanwhile leaves the next cycle something to wait for (settleInterrupted).
  */
-import { elapsedMs } from "../effects/clock.js";
+import { elapsedSince, moment } from "./plan/time.js";
 import type { Clock, Moment } from "../effects/clock.js";
 import { killProcessGroup, processGroupAlive } from "../effects/process.js";
 import type { ProcessRunner } from "../effects/process.js";
@@ -92,7 +92,7 @@ export async function settleInterrupted(
     if ((f.action !== "stop-server" && f.action !== "start-server") || f.pgid === null) continue;
     if (f.boot === null || now.boot === null || f.boot.bootId !== now.boot.bootId) continue;
     if ((await processGroupAlive(f.pgid)) !== true) continue;
-    const elapsed = elapsedMs({ wallMs: Date.parse(f.startedAt), boot: f.boot }, now) ?? timeoutMs;
+    const elapsed = elapsedSince(moment(f.startedAt, f.boot), now) ?? timeoutMs;
     const polls = Math.ceil(Math.max(0, timeoutMs - elapsed) / SETTLE_POLL_MS);
     for (let i = 0; i < polls && (await processGroupAlive(f.pgid)) === true; i++) await clock.sleep(SETTLE_POLL_MS);
     let how = "waited for it to end";
