@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { checkCassandra } from "../../src/check/checks.js";
+import { checkCassandra } from "../../src/check/cassandra.js";
 import { formatDuration, hintDebt, repairAge } from "../../src/cassandra/debt.js";
 import { deriveHealth, type HealthInput } from "../../src/cassandra/health.js";
 import { parseMaxHintWindow } from "../../src/cassandra/parse/hint-window.js";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { judge, parseThresholdArgs, type CheckArea } from "../../src/check/checks.js";
+import type { CheckArea } from "../../src/check/areas.js";
+import { judge, parseThresholdArgs } from "../../src/check/thresholds.js";
 import { exitCodeOf } from "../../src/contract/outcomes.js";
 import { thresholds } from "./support.js";
 

@@ -1,6 +1,6 @@
 /** Runs a CheckResult's line through the independent plugin-output parser and checks it against the result. */
 import assert from "node:assert/strict";
-import type { CheckResult } from "../../src/check/checks.js";
+import type { CheckResult } from "../../src/check/result.js";
 import { exitCodeOf } from "../../src/contract/outcomes.js";
 import { parsePluginOutput, type ParsedPluginOutput } from "./plugin-output.js";
 
