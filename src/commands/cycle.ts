@@ -6,7 +6,8 @@
  * timer must not fail because a disk is full. The cli turns it into the exit
  * code (exitCodeOf, src/contract/outcomes.ts).
  */
-import { readApplyState, applyCycle, phaRepairStatusFor } from "../apply/index.js";
+import { applyCycle } from "../apply/index.js";
+import { phaRepairStatusFor, readApplyState } from "../state/apply-state.js";
 import type { ActionReport, ApplyOutcome } from "../apply/index.js";
 import { cycleDelivered, exitCodeOf } from "../contract/outcomes.js";
 import type { CycleOutcome } from "../contract/outcomes.js";

@@ -16,5 +16,3 @@ export type { ExchangeFacts, ExchangeOutcome, ExchangeResult, ExchangeSummary, R
 export { CLOCK_OFFSET_WARNING_MS, clockOffsetStatus, describeClockOffset } from "./clock-offset.js";
 export { readBearerToken, redactSecrets } from "./token.js";
 export type { TokenRead } from "./token.js";
-export { MissionControlConfigSchema } from "../config/mission-control.js";
-export type { MissionControlConfig, MissionControlConfigInput } from "../config/mission-control.js";
