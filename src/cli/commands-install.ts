@@ -73,7 +73,8 @@ export function registerMaintenance(program: Command): void {
     .action(async (opts: { reason: string }, cmd: Command) => {
       const loaded = await loadConfigFor(cmd.optsWithGlobals<GlobalOptions>());
       const { maintenanceOn } = await import("../commands/maintenance.js");
-      const record = await maintenanceOn(loaded.config.stateDir, opts.reason);
+      const { systemClock } = await import("../effects/clock.js");
+      const record = await maintenanceOn(loaded.config.stateDir, opts.reason, systemClock);
       await adoptStateFiles(loaded.config.stateDir);
       write(`maintenance mode ON since ${record.since} (${record.reason})\n`);
       process.exitCode = exitCodeOf("done");

@@ -1,6 +1,5 @@
 /** `maintenance on|off`: nodekeeper's own maintenance switch in the state directory. */
 import { userInfo } from "node:os";
-import { systemClock } from "../effects/clock.js";
 import type { Clock } from "../effects/clock.js";
 import { clearMaintenance, setMaintenance } from "../state/maintenance.js";
 import type { Maintenance } from "../state/maintenance.js";
@@ -13,12 +12,8 @@ function who(): string {
   }
 }
 
-/**
- * `clock`: the time recorded as `since`. The real clock by default only until
- * the CLI passes its `effects.clock` (cli/main.ts's `maintenance on` action
- * loads no effects today).
- */
-export async function maintenanceOn(stateDir: string, reason: string, clock: Pick<Clock, "now"> = systemClock): Promise<Maintenance> {
+/** `clock`: the time recorded as `since`. */
+export async function maintenanceOn(stateDir: string, reason: string, clock: Pick<Clock, "now">): Promise<Maintenance> {
   return setMaintenance(stateDir, reason.trim(), who(), new Date(clock.now()));
 }
 

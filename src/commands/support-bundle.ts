@@ -27,6 +27,7 @@ import { diagnose, diagnoseDocument } from "./diagnose.js";
 import { status } from "./status.js";
 import { RUN_UNIT, SERVICE_UNIT, TIMER_UNIT } from "./systemd-units.js";
 import { tarGz, type TarEntry } from "./tar.js";
+import { redactText } from "../contract/text.js";
 
 export interface SupportBundleOptions {
   readonly configFile: string | undefined;
@@ -183,14 +184,9 @@ async function secretValues(fs: FileSystem, config: Config): Promise<string[]> {
   return [...values].sort((a, b) => b.length - a.length);
 }
 
-export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])) {
-      out = out.split(form).join("[REDACTED]");
-    }
-  }
-  return out;
+/** The secrets as redactText removes them (as they are and JSON-escaped), and URL-encoded too (proxy URLs carry passwords so). */
+function scrub(text: string, secrets: readonly string[]): string {
+  return redactText(text, secrets.flatMap((secret) => [secret, encodeURIComponent(secret)]));
 }
 
 // ---- files
