@@ -11,6 +11,7 @@ import type { Range } from "./range.js";
 import { checkResult, type CheckResult } from "./result.js";
 import { firstSentence, plural } from "./text.js";
 import { hasThresholds, judge, thresholdData, type Thresholds, type ThresholdsFor } from "./thresholds.js";
+import { resultCode } from "../contract/cassandra-result-codes.js";
 
 export interface CassandraCheckInput {
   /** The Cassandra component's status, description and result code, as the probe derived them (CassandraHealth). */
@@ -46,11 +47,11 @@ export const DEFAULT_HINTS_THRESHOLDS: Thresholds = {
   critical: { text: "1000", start: 0, end: 1000, inside: false },
 };
 
-/** Codes of findings this check re-derives from its own numbers (contract/cassandra-result-codes.ts: 320 PEERS_DOWN, 321 SCHEMA_DISAGREEMENT, 322 HINTS_PILING_UP). */
+/** Codes of findings this check re-derives from its own numbers (src/contract/cassandra-result-codes.ts). */
 const CASSANDRA_NUMBER_CODES: Readonly<Record<number, (i: CassandraCheckInput) => boolean>> = {
-  320: (i) => i.peersDown !== null,
-  321: (i) => i.schemaVersions !== null,
-  322: (i) => i.hintFiles !== null,
+  [resultCode("PEERS_DOWN").code]: (i) => i.peersDown !== null,
+  [resultCode("SCHEMA_DISAGREEMENT").code]: (i) => i.schemaVersions !== null,
+  [resultCode("HINTS_PILING_UP").code]: (i) => i.hintFiles !== null,
 };
 
 /** One judgement that went into the state; all of them are in `check --json` (`data.verdicts`). */

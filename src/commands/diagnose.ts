@@ -30,7 +30,7 @@ import type { Effects } from "../effects/index.js";
 import { secureContextFor } from "../effects/http.js";
 import { CLOCK_OFFSET_WARNING_MS, clockOffsetFromDate, describeClockOffset } from "../mission-control/clock-offset.js";
 import { healthUrl } from "../mission-control/sender.js";
-import { findThisNode, parseClusterNodes } from "../probes/node-facts.js";
+import { CLUSTER_NODES_PATH, findThisNode, parseClusterNodes } from "../probes/node-facts.js";
 import { resolveNodeIp } from "../probes/node-ip.js";
 import { chooseProxy, connectTunnel, inspectTls, openTcp, resolveHost, scalar } from "./diagnose-net.js";
 import { RUN_UNIT, SERVICE_UNIT, TIMER_UNIT } from "./systemd-units.js";
@@ -93,7 +93,6 @@ const DAY_MS = 86_400_000;
 const ago = (n: number) => (n === 0 ? "less than a day ago" : `${days(n)} ago`);
 const days = (n: number) => `${n} day${n === 1 ? "" : "s"}`;
 /** The Cluster API of the server (documented: GET /api/v1.0/onpremise/cluster, an array of nodes). */
-export const CLUSTER_API_PATH = "/api/v1.0/onpremise/cluster";
 
 const RANK: Record<Verdict, number> = { OK: 0, SKIP: 0, WARNING: 1, ERROR: 2 };
 
@@ -435,7 +434,7 @@ async function checkClientCertificate(fs: FileSystem, config: Config, now: numbe
 
 async function checkServerApi(effects: Effects, config: Config): Promise<Finding[]> {
   const server = config.server;
-  const url = new URL(CLUSTER_API_PATH, server.url).toString();
+  const url = new URL(CLUSTER_NODES_PATH, server.url).toString();
   let token: string | undefined;
   if (server.tokenFile) {
     try {
@@ -461,10 +460,10 @@ async function checkServerApi(effects: Effects, config: Config): Promise<Finding
     try {
       nodes = JSON.parse(res.body.toString("utf8"));
     } catch {
-      return [...findings, warn("server-api.node", `${CLUSTER_API_PATH} did not answer JSON`, "check server.url points at the server's API")];
+      return [...findings, warn("server-api.node", `${CLUSTER_NODES_PATH} did not answer JSON`, "check server.url points at the server's API")];
     }
     const list = parseClusterNodes(nodes);
-    if (list === null) return [...findings, warn("server-api.node", `${CLUSTER_API_PATH} did not answer a node list`, "check server.url points at the server's API")];
+    if (list === null) return [...findings, warn("server-api.node", `${CLUSTER_NODES_PATH} did not answer a node list`, "check server.url points at the server's API")];
     const ip = await resolveNodeIp(config.nodeIp, config.missionControl.url);
     // The same match as status: server.nodeId, else clusterMemberAddress ("ip:port") by its host.
     const me = findThisNode(list, null, server.nodeId, ip).node;
