@@ -24,6 +24,7 @@ import type { UnitIdentity } from "../probes/systemd.js";
 import type { NodeFacts } from "../probes/node-facts.js";
 import { readMaintenance } from "../state/maintenance.js";
 import type { Maintenance } from "../state/maintenance.js";
+import { failedResult } from "../cassandra/result.js";
 
 export interface Snapshot {
   /** RFC 3339 UTC: when probing finished. */
@@ -121,17 +122,10 @@ function withoutVersionNote(c: ComponentResult): ComponentResult {
   return rest;
 }
 
-/** What the report says of Cassandra when its probe did not return at all. */
+/** What the report says of Cassandra when its probe did not return at all: the probe's own failed result, no peers, no runs. */
 function cassandraFallback(reason: string): CassandraProbeResult {
-  return {
-    health: { status: "UNKNOWN", description: `Cassandra probe: ${reason}`, resultCode: resultCode("PROBE_INTERNAL_ERROR").code },
-    version: null, repairState: "UNKNOWN", repairDetail: reason, localRingState: null,
-    local: { hostId: null, address: null, dataCenter: null, rack: null, identifiedBy: null },
-    gossipActive: null, nativeTransportActive: null, mode: null,
-    peers: [], ring: null, schemaVersions: null, totalHints: null, facts: [], notes: [reason],
-    hintDebtRatio: null, hintDebt: null, repairAgeRatio: null, repairAge: null, cycle: 0, catchUp: false, budgetedRuns: 0,
-    nodetoolRuns: 0, durationMs: 0,
-  };
+  const health = { status: "UNKNOWN" as const, description: `Cassandra probe: ${reason}`, resultCode: resultCode("PROBE_INTERNAL_ERROR").code };
+  return { ...failedResult([], health, [], [reason], 0, 0), repairDetail: reason };
 }
 
 /** A unit's run as one opaque string (MainPID and start time); null when systemd does not say. */
